@@ -1,0 +1,23 @@
+export { Loop, type LoopOptions, type LoopStats, type LoopLogger } from "./loop.js";
+export { Task, spawn, join, PARK, parkOn, type Operation, type Suspend, type Abort, type TaskState, type Outcome, type SpawnOptions } from "./task.js";
+export { currentTask } from "./current.js";
+export { Scope, scope } from "./scope.js";
+export { sleep, yieldNow, suspendForever } from "./sleep.js";
+export { timeout } from "./timeout.js";
+export { all, race } from "./combinators.js";
+export { Queue } from "./queue.js";
+export { Event } from "./event.js";
+export { Semaphore, Lock } from "./semaphore.js";
+export { WaitList } from "./wait-list.js";
+export { RealClock, VirtualClock, type Clock } from "./clock.js";
+export { Cancelled, TimeoutError, QueueClosed, Deadlock, BadYield } from "./errors.js";
+export { RingQueue } from "./ring-queue.js";
+export { TimerHeap, Timer } from "./timer-heap.js";
+
+import { Loop, type LoopOptions } from "./loop.js";
+import type { Operation } from "./task.js";
+
+/** Runs `main` on a new loop (asyncio's `asyncio.run`). */
+export function run<T>(main: Operation<T> | (() => Operation<T>), options?: LoopOptions & { name?: string }): Promise<T> {
+  return new Loop(options).run(main, options);
+}

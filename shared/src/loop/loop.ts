@@ -1,0 +1,496 @@
+/**
+ * The scheduler: the lecture's Algorithm #5, sitting on libuv.
+ *
+ * The lecture's loop is a `while` that (1) wakes the sleepers whose deadline has passed,
+ * (2) runs every ready coroutine one step, and (3) when nothing is ready, blocks in `select()`
+ * until a socket is ready or the next deadline comes. Node already owns the process's `select()`
+ * (libuv's epoll), so one turn of our `while` is a callback that libuv calls, and step (3) becomes
+ * "tell libuv when to call us next":
+ *
+ *   - tasks are ready        -> `setImmediate`: poll I/O without blocking, then run again;
+ *   - only sleepers          -> one `setTimeout` for the earliest deadline;
+ *   - nothing but I/O waits  -> nothing at all: a socket or worker callback wakes a task and
+ *                               schedules the next turn. An idle loop costs no CPU.
+ *
+ * libuv only reports "this socket is ready" and "this time has come"; which task runs next is
+ * decided here, by the ready queue.
+ */
+import { RealClock, VirtualClock, type Clock } from "./clock.js";
+import { setRunning } from "./current.js";
+import { BadYield, Cancelled, Deadlock } from "./errors.js";
+import { RingQueue } from "./ring-queue.js";
+import type { Scope } from "./scope.js";
+import { PARK, Task, type Operation } from "./task.js";
+import { TimerHeap, type Timer } from "./timer-heap.js";
+import { formatTaskTree } from "./dump.js";
+
+/** Where the loop reports what it cannot throw anywhere (pino's logger fits). */
+export interface LoopLogger {
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+export interface LoopOptions {
+  clock?: Clock;
+  /** Steps run per turn of libuv before I/O gets its turn (asyncio runs one batch per poll). */
+  batch?: number;
+  /** Log every step that blocks the loop longer than `slowStepMs` (default: env LOOP_DEBUG=1). */
+  debug?: boolean;
+  /** Threshold for the debug mode's slow-step report (default: env LOOP_SLOW_MS or 100). */
+  slowStepMs?: number;
+  logger?: LoopLogger;
+}
+
+/** Counters the services read for health checks and metrics. */
+export interface LoopStats {
+  /** Coroutine resumptions. */
+  steps: number;
+  /** Steps that resumed a different task than the previous step. */
+  switches: number;
+  /** Turns of libuv that ran our scheduler. */
+  turns: number;
+  spawned: number;
+  liveTasks: number;
+  readyHighWater: number;
+  /** Steps slower than the debug threshold (counted only in debug mode). */
+  slowSteps: number;
+}
+
+const stderrLogger: LoopLogger = {
+  warn: (fields, message) => writeLogLine(40, fields, message),
+  error: (fields, message) => writeLogLine(50, fields, message),
+};
+
+function writeLogLine(level: number, fields: object, message: string): void {
+  const plain: Record<string, unknown> = { level, time: Date.now(), msg: message };
+  for (const [key, value] of Object.entries(fields)) {
+    plain[key] = value instanceof Error ? { type: value.name, message: value.message, stack: value.stack } : value;
+  }
+  process.stderr.write(JSON.stringify(plain) + "\n");
+}
+
+export class Loop {
+  readonly clock: Clock;
+  readonly stats: LoopStats = {
+    steps: 0,
+    switches: 0,
+    turns: 0,
+    spawned: 0,
+    liveTasks: 0,
+    readyHighWater: 0,
+    slowSteps: 0,
+  };
+  readonly logger: LoopLogger;
+  readonly debug: boolean;
+  readonly slowStepMs: number;
+
+  /** Tasks that can run now, in FIFO order (Algorithm #1). */
+  private readonly ready = new RingQueue<Task<unknown>>(1024);
+  /** Sleeping callbacks ordered by (deadline, sequence) (Algorithm #2). */
+  private readonly timers = new TimerHeap();
+  private readonly batch: number;
+
+  root: Task<unknown> | null = null;
+  private nextId = 1;
+  private lastStepped: Task<unknown> | null = null;
+  /** Sockets, listeners and worker jobs that may still wake a task (see `hold`). */
+  private hostWaits = 0;
+
+  private inTurn = false;
+  private immediate: NodeJS.Immediate | null = null;
+  private hostTimer: NodeJS.Timeout | null = null;
+  private hostTimerDeadline = Infinity;
+  private settle: ((error: unknown, value?: unknown) => void) | null = null;
+
+  constructor(options: LoopOptions = {}) {
+    this.clock = options.clock ?? new RealClock();
+    this.batch = options.batch ?? 1024;
+    this.logger = options.logger ?? stderrLogger;
+    this.debug = options.debug ?? process.env.LOOP_DEBUG === "1";
+    this.slowStepMs = options.slowStepMs ?? Number(process.env.LOOP_SLOW_MS ?? 100);
+  }
+
+  /**
+   * Runs `main` as the root task until it and all its children have ended. Resolves with its
+   * value; rejects with its error, or with the error of any task that failed unobserved.
+   */
+  run<T>(main: Operation<T> | (() => Operation<T>), options: { name?: string } = {}): Promise<T> {
+    if (this.root !== null) throw new Error("this loop has already run; make a new Loop");
+    const op = typeof main === "function" ? main() : main;
+    return new Promise<T>((resolve, reject) => {
+      this.settle = (error, value) => (error === undefined ? resolve(value as T) : reject(error));
+      this.root = this.spawnTask(op, null, options.name ?? "main");
+      this.scheduleTurn();
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // The event loop proper
+  // ---------------------------------------------------------------------------------------
+
+  /** One iteration of the lecture's `while` loop. libuv calls it; it decides what runs. */
+  private readonly turn = (): void => {
+    this.immediate = null;
+    this.inTurn = true;
+    this.stats.turns++;
+
+    // (1) Sleepers whose deadline has passed become ready (or their callbacks run).
+    const now = this.clock.now();
+    for (let timer = this.timers.popDue(now); timer !== undefined; timer = this.timers.popDue(now)) {
+      timer.callback();
+    }
+
+    // (2) Run ready tasks, one step each, in FIFO order; a bounded batch so that I/O is polled.
+    for (let budget = this.batch; budget > 0; budget--) {
+      const task = this.ready.shift();
+      if (task === undefined) break;
+      this.step(task);
+    }
+
+    this.inTurn = false;
+    // (3) Hand the wait back to libuv with the right timeout.
+    this.waitForHost();
+  };
+
+  /** Step (3): the `select(..., timeout)` of Algorithm #5, expressed to libuv. */
+  private waitForHost(): void {
+    if (this.root === null || this.root.state === "done") {
+      this.clearHostTimer();
+      return;
+    }
+    if (this.ready.length > 0) {
+      this.scheduleTurn(); // timeout = 0
+      return;
+    }
+    const next = this.timers.peek();
+    if (next !== undefined) {
+      if (this.clock instanceof VirtualClock) this.autojump(this.clock, next.deadline);
+      else this.armHostTimer(next.deadline); // timeout = the nearest deadline
+      return;
+    }
+    this.clearHostTimer(); // timeout = infinity: only an I/O callback can wake us now
+    if (this.hostWaits === 0) this.reportDeadlock();
+  }
+
+  private scheduleTurn(): void {
+    if (this.immediate === null && !this.inTurn) this.immediate = setImmediate(this.turn);
+  }
+
+  private armHostTimer(deadline: number): void {
+    if (this.hostTimer !== null && this.hostTimerDeadline === deadline) return;
+    this.clearHostTimer();
+    const delay = Math.max(0, Math.ceil(deadline - this.clock.now()));
+    this.hostTimerDeadline = deadline;
+    this.hostTimer = setTimeout(() => {
+      this.hostTimer = null;
+      this.hostTimerDeadline = Infinity;
+      if (this.immediate === null) this.turn();
+    }, delay);
+  }
+
+  private clearHostTimer(): void {
+    if (this.hostTimer !== null) clearTimeout(this.hostTimer);
+    this.hostTimer = null;
+    this.hostTimerDeadline = Infinity;
+  }
+
+  /** Virtual time: nothing can run before the next deadline, so go straight there. */
+  private autojump(clock: VirtualClock, deadline: number): void {
+    if (this.hostWaits === 0) {
+      clock.jumpTo(deadline);
+      this.scheduleTurn();
+      return;
+    }
+    // Sockets or threads may still answer in real time: give them a moment first.
+    this.clearHostTimer();
+    this.hostTimerDeadline = deadline;
+    this.hostTimer = setTimeout(() => {
+      this.hostTimer = null;
+      this.hostTimerDeadline = Infinity;
+      if (this.ready.length === 0) clock.jumpTo(deadline);
+      if (this.immediate === null) this.turn();
+    }, clock.autojumpAfterMs);
+  }
+
+  private reportDeadlock(): void {
+    const root = this.root;
+    if (root === null || root.state === "done") return;
+    const error = new Deadlock(
+      "deadlock: every task is waiting and no timer, socket or thread can wake one\n" + this.dump(),
+    );
+    this.finishRun(error);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Running one step of one task
+  // ---------------------------------------------------------------------------------------
+
+  private step(task: Task<unknown>): void {
+    const gen = task.gen as Operation<unknown>;
+    const stats = this.stats;
+    stats.steps++;
+    if (task !== this.lastStepped) {
+      stats.switches++;
+      this.lastStepped = task;
+    }
+    task.state = "running";
+    task.started = true;
+    setRunning(task);
+    const startedAt = this.debug ? performance.now() : 0;
+    let result: IteratorResult<unknown, unknown>;
+    try {
+      if (task.resumeThrows) {
+        const error = task.resumeError;
+        task.resumeThrows = false;
+        task.resumeError = undefined;
+        result = gen.throw(error);
+      } else if (task.cancelRequest !== null && !task.woken) {
+        const cancelled = task.cancelRequest;
+        task.cancelRequest = null;
+        result = gen.throw(cancelled);
+      } else {
+        const value = task.resumeValue;
+        task.resumeValue = undefined;
+        task.woken = false;
+        result = gen.next(value);
+      }
+    } catch (error) {
+      setRunning(null);
+      if (this.debug) this.checkSlowStep(task, startedAt);
+      this.bodyEnded(task, error instanceof Cancelled && error.task === task ? "cancelled" : "failed", error);
+      return;
+    }
+    setRunning(null);
+    if (this.debug) this.checkSlowStep(task, startedAt);
+
+    if (result.done === true) {
+      this.bodyEnded(task, "returned", result.value);
+    } else if (result.value === PARK) {
+      task.state = "parked";
+      if (task.cancelRequest !== null) this.deliverCancel(task);
+    } else if (result.value === undefined) {
+      task.state = "ready"; // a bare `yield`: to the back of the line (Algorithm #1)
+      task.woken = false;
+      this.pushReady(task);
+    } else {
+      task.state = "ready";
+      task.resumeThrows = true;
+      task.resumeError = new BadYield(
+        `task ${task} yielded ${describe(result.value)}; call operations with yield*, e.g. \`yield* sleep(10)\``,
+      );
+      this.pushReady(task);
+    }
+  }
+
+  private checkSlowStep(task: Task<unknown>, startedAt: number): void {
+    const ms = performance.now() - startedAt;
+    if (ms >= this.slowStepMs) {
+      this.stats.slowSteps++;
+      this.logger.warn(
+        { task: task.name, taskId: task.id, ms: Math.round(ms * 10) / 10 },
+        `slow step: task ${task} blocked the loop for ${ms.toFixed(1)} ms`,
+      );
+    }
+  }
+
+  private pushReady(task: Task<unknown>): void {
+    this.ready.push(task);
+    if (this.ready.length > this.stats.readyHighWater) this.stats.readyHighWater = this.ready.length;
+    if (!this.inTurn) this.scheduleTurn();
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // The kernel's services to operations: spawn, wake, cancel, timers
+  // ---------------------------------------------------------------------------------------
+
+  /** @internal Creates a task in `scope` (use `spawn()` or `Scope.spawn()`). */
+  spawnTask<T>(op: Operation<T>, scope: Scope | null, name: string | undefined): Task<T> {
+    if (op === null || typeof op !== "object" || typeof (op as Operation<T>).next !== "function") {
+      throw new TypeError(`spawn needs a generator object (call the function*: spawn(work())), got ${describe(op)}`);
+    }
+    const task = new Task<T>(this, op, scope, this.nextId++, name);
+    this.stats.spawned++;
+    this.stats.liveTasks++;
+    this.pushReady(task as Task<unknown>);
+    return task;
+  }
+
+  /** Makes a parked task ready; `value` is what its park returns. */
+  wake(task: Task<unknown>, value: unknown): void {
+    if (task.state !== "parked") throw new Error(`cannot wake task ${task}: it is ${task.state}, not parked`);
+    task.state = "ready";
+    task.abort = null;
+    task.waitingOn = null;
+    task.resumeValue = value;
+    task.woken = true;
+    this.pushReady(task);
+  }
+
+  /** Makes a parked task ready; `error` is thrown at its park. */
+  wakeWithError(task: Task<unknown>, error: unknown): void {
+    if (task.state !== "parked") throw new Error(`cannot wake task ${task}: it is ${task.state}, not parked`);
+    task.state = "ready";
+    task.abort = null;
+    task.waitingOn = null;
+    task.resumeThrows = true;
+    task.resumeError = error;
+    this.pushReady(task);
+  }
+
+  /**
+   * Delivers `cancelled` at the task's current or next suspension point. At most one is pending;
+   * `replace` lets a real cancellation override a pending timeout or scope interruption.
+   */
+  interrupt(task: Task<unknown>, cancelled: Cancelled, replace: boolean): void {
+    if (task.state === "done" || task.state === "closing") return;
+    if (task.cancelRequest !== null && !replace) return;
+    task.cancelRequest = cancelled;
+    if (task.state === "parked") this.deliverCancel(task);
+  }
+
+  /** A parked task with a pending cancellation: undo its park and throw the Cancelled into it. */
+  private deliverCancel(task: Task<unknown>): void {
+    const abort = task.abort;
+    task.abort = null;
+    task.waitingOn = null;
+    if (abort !== null) abort(task);
+    task.resumeThrows = true;
+    task.resumeError = task.cancelRequest;
+    task.cancelRequest = null;
+    task.state = "ready";
+    this.pushReady(task);
+  }
+
+  /** Calls `callback` after `ms` (on this loop's clock). */
+  callLater(ms: number, callback: () => void): Timer {
+    const timer = this.timers.add(this.clock.now() + Math.max(0, ms), callback);
+    if (!this.inTurn && this.root !== null && this.ready.length === 0) this.waitForHost();
+    return timer;
+  }
+
+  cancelTimer(timer: Timer): void {
+    this.timers.remove(timer);
+  }
+
+  get pendingTimers(): number {
+    return this.timers.size;
+  }
+
+  get readyCount(): number {
+    return this.ready.length;
+  }
+
+  /**
+   * Registers something outside the loop (a socket, a worker job) that may wake a task later.
+   * While any is held, an idle loop waits for it instead of reporting a deadlock.
+   * Returns the function that releases it; releasing twice is harmless.
+   */
+  hold(): () => void {
+    this.hostWaits++;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.hostWaits--;
+      if (!this.inTurn && this.ready.length === 0 && this.immediate === null) this.waitForHost();
+    };
+  }
+
+  get heldCount(): number {
+    return this.hostWaits;
+  }
+
+  /** Reports an error that has nowhere else to go (e.g. a second failure in one scope). */
+  reportError(error: unknown, context: string): void {
+    this.logger.error({ err: error }, context);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // How tasks end
+  // ---------------------------------------------------------------------------------------
+
+  /** The coroutine has returned or thrown. The task is done once its children are. */
+  private bodyEnded(task: Task<unknown>, outcome: "returned" | "failed" | "cancelled", value: unknown): void {
+    task.gen = null;
+    task.outcome = outcome;
+    if (outcome === "returned") task.result = value;
+    else task.error = value;
+    task.cancelRequest = null;
+    const children = task.children;
+    if (children !== null && children.size > 0) {
+      task.state = "closing";
+      children.closed = true;
+      children.cancelAll(`its parent ${task} has ended`);
+      return;
+    }
+    this.completeTask(task);
+  }
+
+  /** @internal The task and all its children have ended: deliver the outcome. */
+  completeTask(task: Task<unknown>): void {
+    const children = task.children;
+    if (children !== null) {
+      children.closed = true;
+      if (children.failed) {
+        if (task.outcome !== "failed") {
+          task.outcome = "failed";
+          task.error = children.error;
+        } else if (task.error !== children.error) {
+          this.reportError(children.error, `a child of ${task} failed while ${task} failed too`);
+        }
+      }
+    }
+    task.state = "done";
+    this.stats.liveTasks--;
+    if (this.lastStepped === task) this.lastStepped = null;
+
+    let observed = false;
+    const joiners = task.joiners;
+    if (joiners !== null) {
+      task.joiners = null;
+      for (const joiner of joiners) {
+        if (task.outcome === "returned") this.wake(joiner, task.result);
+        else this.wakeWithError(joiner, task.error);
+      }
+      observed = true;
+    }
+
+    const scope = task.scope;
+    if (scope === null) {
+      this.finishRun(task.outcome === "returned" ? undefined : task.error ?? new Error("root task failed"), task.result);
+      return;
+    }
+    if (task.outcome === "failed" && !observed) scope.fail(task.error);
+    scope.remove(task);
+  }
+
+  private finishRun(error: unknown, value?: unknown): void {
+    this.clearHostTimer();
+    if (this.immediate !== null) {
+      clearImmediate(this.immediate);
+      this.immediate = null;
+    }
+    const settle = this.settle;
+    this.settle = null;
+    if (settle !== null) settle(error, value);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Introspection
+  // ---------------------------------------------------------------------------------------
+
+  /** The task tree, one line per task with its state and what it waits on. */
+  dump(): string {
+    const header = `loop: ${this.stats.liveTasks} live tasks, ${this.ready.length} ready, ${this.timers.size} timers, ${this.hostWaits} host waits`;
+    return this.root === null ? header : header + "\n" + formatTaskTree(this.root);
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "object") {
+    const name = (value as object).constructor?.name ?? "Object";
+    return typeof (value as { then?: unknown }).then === "function" ? `a ${name} (a promise)` : `a ${name}`;
+  }
+  return `${typeof value} ${String(value)}`;
+}

@@ -1,0 +1,182 @@
+import { Cancelled } from "./errors.js";
+import { currentTask } from "./current.js";
+import type { Loop } from "./loop.js";
+import { Scope } from "./scope.js";
+import type { WaitList } from "./wait-list.js";
+
+/**
+ * The only value a coroutine yields to the loop to say "park me until something wakes me".
+ * A bare `yield` (undefined) means "I am still runnable; let the others run first"
+ * (the lecture's Algorithm #1). Everything else (sleep, queues, joins, sockets) is built on PARK.
+ */
+export const PARK: unique symbol = Symbol("park");
+export type Suspend = typeof PARK | undefined;
+
+/**
+ * A coroutine: a generator that yields `Suspend` values to the loop and returns `T`.
+ * Call one from another with `yield*`, which is Python's `yield from`:
+ * `const line = yield* reader.readLine()`.
+ */
+export type Operation<T> = Generator<Suspend, T, unknown>;
+
+/**
+ * Undoes a park: takes the task off whatever it waits on (a wait list, a timer, a socket).
+ * The loop calls it when a parked task is cancelled (curio's `cancel_func`, trio's `abort_fn`).
+ */
+export type Abort = (task: Task<unknown>) => void;
+
+export type TaskState =
+  | "ready" // in the ready queue
+  | "running" // its step is executing now
+  | "parked" // waiting for something to wake it
+  | "closing" // its body has ended; waiting for its children to end
+  | "done";
+
+export type Outcome = "returned" | "failed" | "cancelled";
+
+export interface SpawnOptions {
+  name?: string;
+}
+
+/**
+ * A coroutine scheduled by the loop, with a name, a place in the task tree and an outcome.
+ * The fields below the public API are the loop's bookkeeping; they are public only so that the
+ * kernel files (loop, scope, wait-list) can share them without ceremony.
+ */
+export class Task<T = unknown> {
+  readonly id: number;
+  private label: string | undefined;
+
+  state: TaskState = "ready";
+  outcome: Outcome | null = null;
+  result: T | undefined = undefined;
+  error: unknown = undefined;
+
+  // --- how the next step resumes the coroutine ---
+  gen: Operation<T> | null;
+  resumeValue: unknown = undefined;
+  resumeError: unknown = undefined;
+  resumeThrows = false;
+  /** Woken from a park with a value that must be delivered before any pending cancellation. */
+  woken = false;
+  started = false;
+
+  // --- parking ---
+  waitingOn: string | null = null;
+  abort: Abort | null = null;
+  /** A cancellation to deliver at the next suspension point. */
+  cancelRequest: Cancelled | null = null;
+  cancelCalled = false;
+  /** Intrusive links for the one WaitList a parked task can be in (no allocation per wait). */
+  waitList: WaitList | null = null;
+  waitPrev: Task<unknown> | null = null;
+  waitNext: Task<unknown> | null = null;
+  /** What a task parked in a WaitList carries (e.g. the item a blocked `put` wants to add). */
+  waitData: unknown = undefined;
+
+  // --- the task tree ---
+  /** The scope this task belongs to; null for the root task. */
+  readonly scope: Scope | null;
+  /** This task's own scope for the children it spawns (made on first spawn). */
+  children: Scope | null = null;
+  siblingPrev: Task<unknown> | null = null;
+  siblingNext: Task<unknown> | null = null;
+  joiners: Task<unknown>[] | null = null;
+  /** Explicit scopes (`scope()`) open in this task, for `loop.dump()`. */
+  groups: Set<Scope> | null = null;
+
+  constructor(
+    readonly loop: Loop,
+    op: Operation<T>,
+    scope: Scope | null,
+    id: number,
+    name: string | undefined,
+  ) {
+    this.gen = op;
+    this.scope = scope;
+    this.id = id;
+    this.label = name;
+  }
+
+  get name(): string {
+    return this.label ?? `task-${this.id}`;
+  }
+
+  /** The task that spawned this one (for a task in a `scope()`, the task that opened the scope). */
+  get parent(): Task<unknown> | null {
+    return this.scope === null ? null : this.scope.owner;
+  }
+
+  get done(): boolean {
+    return this.state === "done";
+  }
+
+  /**
+   * Asks the task to stop: a `Cancelled` error is thrown into it where it is suspended (at once
+   * if it is parked, at its next suspension point if it is running or was just woken). Its
+   * `finally` blocks run and may wait. Returns at once; use `halt()` to also wait for the end.
+   * Calling it again, or on a finished task, does nothing.
+   */
+  cancel(reason = "cancelled"): void {
+    if (this.cancelCalled || this.state === "done") return;
+    this.cancelCalled = true;
+    if (this.state === "closing") return; // its body is over and its children are being cancelled
+    this.loop.interrupt(this, new Cancelled(this, reason), true);
+  }
+
+  /** Waits for the task to end; returns its value or rethrows its error (`Cancelled` if it was cancelled). */
+  *join(): Operation<T> {
+    if (this.state !== "done") {
+      const me = currentTask();
+      if (me === (this as Task<unknown>)) throw new Error(`task #${this.id} cannot join itself`);
+      (this.joiners ??= []).push(me);
+      return (yield* parkOn(me, `join #${this.id} ${this.name}`, (t) => this.removeJoiner(t))) as T;
+    }
+    if (this.outcome === "returned") return this.result as T;
+    throw this.error;
+  }
+
+  /** Cancels the task and waits until it has ended. Rethrows only an error other than its own cancellation. */
+  *halt(): Operation<void> {
+    this.cancel("halted");
+    try {
+      yield* this.join();
+    } catch (error) {
+      if (!(error instanceof Cancelled && error.task === (this as Task<unknown>))) throw error;
+    }
+  }
+
+  private removeJoiner(task: Task<unknown>): void {
+    const joiners = this.joiners;
+    if (joiners === null) return;
+    const i = joiners.indexOf(task);
+    if (i >= 0) joiners.splice(i, 1);
+  }
+
+  toString(): string {
+    return `#${this.id} ${this.name}`;
+  }
+}
+
+/**
+ * The one blocking primitive (trio's `wait_task_rescheduled`): the caller has already registered
+ * `task` wherever it will be woken from; this records how to undo that and suspends. The value
+ * passed to `loop.wake(task, value)` is what this returns.
+ */
+export function* parkOn(task: Task<unknown>, waitingOn: string, abort: Abort | null): Operation<unknown> {
+  task.waitingOn = waitingOn;
+  task.abort = abort;
+  return yield PARK;
+}
+
+/** Spawns `op` as a child of the calling task. The child cannot outlive its parent. */
+export function spawn<T>(op: Operation<T>, options?: SpawnOptions): Task<T> {
+  const parent = currentTask();
+  const scope = (parent.children ??= new Scope(parent, "task"));
+  return scope.spawn(op, options);
+}
+
+/** Waits for `task` and returns its value or rethrows its error. */
+export function join<T>(task: Task<T>): Operation<T> {
+  return task.join();
+}
