@@ -396,6 +396,16 @@ export class Loop {
     };
   }
 
+  /**
+   * What the loop has asked libuv for: another turn as soon as possible, a timer for the next
+   * deadline, or nothing ("io": it only waits for a socket or thread callback, using no CPU).
+   */
+  get hostWait(): "turn" | "timer" | "io" {
+    if (this.immediate !== null || this.inTurn) return "turn";
+    if (this.hostTimer !== null) return "timer";
+    return "io";
+  }
+
   get heldCount(): number {
     return this.hostWaits;
   }
@@ -481,7 +491,9 @@ export class Loop {
 
   /** The task tree, one line per task with its state and what it waits on. */
   dump(): string {
-    const header = `loop: ${this.stats.liveTasks} live tasks, ${this.ready.length} ready, ${this.timers.size} timers, ${this.hostWaits} host waits`;
+    const header =
+      `loop: ${this.stats.liveTasks} live tasks, ${this.ready.length} ready, ${this.timers.size} timers, ` +
+      `${this.hostWaits} host waits, waiting for ${this.hostWait}`;
     return this.root === null ? header : header + "\n" + formatTaskTree(this.root);
   }
 }
