@@ -21,3 +21,4 @@ import type { Operation } from "./task.js";
 export function run<T>(main: Operation<T> | (() => Operation<T>), options?: LoopOptions & { name?: string }): Promise<T> {
   return new Loop(options).run(main, options);
 }
+export * from "./io/index.js";

@@ -1,0 +1,146 @@
+import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { Cancelled } from "../errors.js";
+import { currentTask } from "../current.js";
+import type { Loop } from "../loop.js";
+import { RingQueue } from "../ring-queue.js";
+import { scope } from "../scope.js";
+import { parkOn, type Operation, type Task } from "../task.js";
+import { once } from "./once.js";
+import { Connection } from "./connection.js";
+
+export interface ListenOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** 0 (the default) picks a free port; read it from `listener.port`. */
+  port?: number;
+  backlog?: number;
+}
+
+/**
+ * A listening TCP socket. libuv accepts connections; `accept()` parks until one is there
+ * (the listening socket's `read_wait`) and hands it over.
+ */
+export class Listener {
+  private readonly accepted = new RingQueue<Socket>();
+  private acceptor: Task<unknown> | null = null;
+  private release: (() => void) | null;
+  closed = false;
+
+  constructor(
+    readonly server: Server,
+    readonly loop: Loop,
+  ) {
+    this.release = loop.hold();
+    server.on("connection", (socket: Socket) => {
+      if (this.closed) {
+        socket.destroy();
+        return;
+      }
+      this.accepted.push(socket);
+      this.wakeAcceptor();
+    });
+    server.on("error", () => {
+      // After listening, errors here are per-connection accept failures (e.g. EMFILE); the
+      // listener carries on, as libuv does.
+    });
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  get host(): string {
+    return (this.server.address() as AddressInfo).address;
+  }
+
+  /** The next accepted connection, or `null` once the listener is closed. */
+  *accept(): Operation<Connection | null> {
+    for (;;) {
+      const socket = this.accepted.shift();
+      if (socket !== undefined) return new Connection(socket, this.loop);
+      if (this.closed) return null;
+      const task = currentTask();
+      this.acceptor = task;
+      yield* parkOn(task, `accept on port ${this.port}`, () => {
+        this.acceptor = null;
+      });
+    }
+  }
+
+  /** Stops accepting; connections already handed out are not affected. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (let s = this.accepted.shift(); s !== undefined; s = this.accepted.shift()) s.destroy();
+    this.server.close();
+    this.wakeAcceptor();
+    this.release?.();
+    this.release = null;
+  }
+
+  private wakeAcceptor(): void {
+    const task = this.acceptor;
+    if (task === null) return;
+    this.acceptor = null;
+    this.loop.wake(task, undefined);
+  }
+}
+
+/** Starts listening; parks until the port is bound, throws (e.g. EADDRINUSE) if it cannot be. */
+export function* listen(options: ListenOptions = {}): Operation<Listener> {
+  const loop = currentTask().loop;
+  const host = options.host ?? "127.0.0.1";
+  // allowHalfOpen: an EOF from the peer ends only its direction; we may still answer (half-close).
+  const server = createServer({ allowHalfOpen: true });
+  server.listen({ host, port: options.port ?? 0, backlog: options.backlog ?? 511 });
+  yield* once(server, "listening", { waitingOn: `listen on ${host}:${options.port ?? 0}`, onCancel: () => server.close() });
+  return new Listener(server, loop);
+}
+
+export interface ServeOptions {
+  /** Where a connection handler's error goes (default: the loop's logger). The server carries on. */
+  onError?: (error: unknown, connection: Connection) => void;
+}
+
+/**
+ * The accept loop as a task: each connection runs `handler` in its own child task, and its socket
+ * is closed when the handler ends. A failing handler is reported and does not stop the server.
+ *
+ * `listener.close()` stops accepting and lets running connections finish; cancelling the task
+ * that runs `serve` cancels every connection task (their `finally` blocks run) and closes the
+ * listener — a clean shutdown.
+ */
+export function* serve(
+  listener: Listener,
+  handler: (connection: Connection) => Operation<void>,
+  options: ServeOptions = {},
+): Operation<void> {
+  const onError =
+    options.onError ?? ((error: unknown, c: Connection) => listener.loop.reportError(error, `connection ${c.peer} failed`));
+  try {
+    yield* scope(function* (s) {
+      for (;;) {
+        const connection = yield* listener.accept();
+        if (connection === null) return; // closed: the scope waits for the connections still open
+        s.spawn(runConnection(connection, handler, onError), { name: `connection ${connection.peer}` });
+      }
+    });
+  } finally {
+    listener.close();
+  }
+}
+
+function* runConnection(
+  connection: Connection,
+  handler: (connection: Connection) => Operation<void>,
+  onError: (error: unknown, connection: Connection) => void,
+): Operation<void> {
+  try {
+    yield* handler(connection);
+  } catch (error) {
+    if (error instanceof Cancelled && error.task === currentTask()) throw error; // shutdown, not a failure
+    onError(error, connection);
+  } finally {
+    connection.close();
+  }
+}

@@ -1,0 +1,43 @@
+import type { Operation } from "../task.js";
+import type { SocketWatch } from "./socket-watch.js";
+
+/** Writing to a socket that was closed or failed. */
+export class StreamClosed extends Error {
+  override name = "StreamClosed";
+}
+
+/**
+ * Writes to a socket with backpressure: `write` hands the bytes to the socket and, when its
+ * buffer is over the high-water mark, parks until it drains (`write_wait`). A slow reader on the
+ * other side therefore slows only the task writing to it, and memory stays bounded.
+ */
+export class StreamWriter {
+  constructor(private readonly watch: SocketWatch) {}
+
+  *write(data: string | Uint8Array): Operation<void> {
+    const { socket } = this.watch;
+    this.check();
+    if (!socket.write(data)) yield* this.watch.writable();
+    this.check();
+  }
+
+  /** Bytes accepted by `write` but not yet handed to the kernel. */
+  get buffered(): number {
+    return this.watch.socket.writableLength;
+  }
+
+  /** Half-close: sends EOF after everything written so far, and waits until it is flushed. Reading goes on. */
+  *end(): Operation<void> {
+    const { socket } = this.watch;
+    if (!socket.writableEnded) socket.end();
+    yield* this.watch.writable(true);
+    if (this.watch.error !== null) throw this.watch.error;
+  }
+
+  private check(): void {
+    const watch = this.watch;
+    if (watch.error !== null) throw watch.error;
+    if (watch.closed || watch.socket.destroyed) throw new StreamClosed("the connection is closed");
+    if (watch.socket.writableEnded) throw new StreamClosed("the connection was half-closed by end()");
+  }
+}
