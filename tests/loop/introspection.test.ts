@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { Loop, Queue, scope, sleep, spawn, suspendForever, yieldNow, type LoopLogger } from "../../shared/src/loop/index.js";
+import { virtualLoop } from "./helpers.js";
+
+describe("introspection", () => {
+  it("dump() prints the task tree with each task's state and what it waits on", async () => {
+    const { loop } = virtualLoop();
+    let snapshot = "";
+    await loop.run(function* () {
+      const q = new Queue<string>();
+      const server = spawn(
+        scope(function* (s) {
+          s.spawn(q.get(), { name: "reader alice" });
+          s.spawn(sleep(5_000), { name: "keepalive" });
+          yield* suspendForever();
+        }),
+        { name: "server" },
+      );
+      yield* sleep(1);
+      snapshot = loop.dump();
+      yield* server.halt();
+    });
+    const lines = snapshot.split("\n");
+    expect(lines[0]).toMatch(/^loop: 4 live tasks, 0 ready, 1 timers/);
+    expect(lines.slice(1)).toEqual([
+      "#1 main [running]",
+      "  #2 server [parked: forever]",
+      "    #3 reader alice [parked: Queue.get]",
+      "    #4 keepalive [parked: sleep 5000 ms]",
+    ]);
+  });
+
+  it("counts steps, switches, spawned and live tasks, and the ready queue's high-water mark", async () => {
+    const { loop } = virtualLoop();
+    let liveInside = 0;
+    await loop.run(function* () {
+      const tasks = Array.from({ length: 10 }, () =>
+        spawn(
+          (function* () {
+            yield* yieldNow();
+          })(),
+        ),
+      );
+      liveInside = loop.stats.liveTasks;
+      for (const t of tasks) yield* t.join();
+    });
+    expect(liveInside).toBe(11);
+    expect(loop.stats.spawned).toBe(11);
+    expect(loop.stats.liveTasks).toBe(0);
+    // main: 2 steps (start, woken by the first join); each child: 2 steps.
+    expect(loop.stats.steps).toBe(22);
+    expect(loop.stats.switches).toBeGreaterThanOrEqual(21);
+    expect(loop.stats.readyHighWater).toBe(10);
+  });
+
+  it("in debug mode, logs each step that blocks the loop longer than the threshold, with the task's name", async () => {
+    const warnings: { fields: object; message: string }[] = [];
+    const logger: LoopLogger = { warn: (fields, message) => warnings.push({ fields, message }), error: () => {} };
+    const loop = new Loop({ debug: true, slowStepMs: 100, logger });
+    await loop.run(function* () {
+      const hog = spawn(
+        (function* () {
+          const until = performance.now() + 250;
+          while (performance.now() < until) {
+            // a CPU-bound step that forgets to yield
+          }
+          yield* yieldNow();
+        })(),
+        { name: "cpu-hog" },
+      );
+      yield* hog.join();
+    });
+    // Only the hog's step is reported (a loaded machine could in theory stall another step too).
+    const hogWarnings = warnings.filter((w) => (w.fields as { task?: string }).task === "cpu-hog");
+    expect(hogWarnings).toHaveLength(1);
+    expect(hogWarnings[0]?.message).toMatch(/slow step: task #2 cpu-hog blocked the loop for \d+/);
+    expect(hogWarnings[0]?.fields).toMatchObject({ taskId: 2 });
+    expect(loop.stats.slowSteps).toBe(warnings.length);
+  });
+});
