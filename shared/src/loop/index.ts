@@ -13,6 +13,8 @@ export { RealClock, VirtualClock, type Clock } from "./clock.js";
 export { Cancelled, TimeoutError, QueueClosed, Deadlock, BadYield } from "./errors.js";
 export { RingQueue } from "./ring-queue.js";
 export { TimerHeap, Timer } from "./timer-heap.js";
+export * from "./io/index.js";
+export * from "./threads/index.js";
 
 import { Loop, type LoopOptions } from "./loop.js";
 import type { Operation } from "./task.js";
@@ -21,4 +23,3 @@ import type { Operation } from "./task.js";
 export function run<T>(main: Operation<T> | (() => Operation<T>), options?: LoopOptions & { name?: string }): Promise<T> {
   return new Loop(options).run(main, options);
 }
-export * from "./io/index.js";

@@ -392,7 +392,9 @@ export class Loop {
       if (!held) return;
       held = false;
       this.hostWaits--;
-      if (!this.inTurn && this.ready.length === 0 && this.immediate === null) this.waitForHost();
+      // Let the end of a turn decide whether the loop is now deadlocked: a release often happens
+      // just before (or while) the task it concerns is made ready again.
+      if (this.root !== null && this.root.state !== "done") this.scheduleTurn();
     };
   }
 
