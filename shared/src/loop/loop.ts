@@ -317,23 +317,26 @@ export class Loop {
 
   /** Makes a parked task ready; `value` is what its park returns. */
   wake(task: Task<unknown>, value: unknown): void {
-    if (task.state !== "parked") throw new Error(`cannot wake task ${task}: it is ${task.state}, not parked`);
-    task.state = "ready";
-    task.abort = null;
-    task.waitingOn = null;
-    task.resumeValue = value;
-    task.woken = true;
-    this.pushReady(task);
+    this.unpark(task, value, false);
   }
 
   /** Makes a parked task ready; `error` is thrown at its park. */
   wakeWithError(task: Task<unknown>, error: unknown): void {
+    this.unpark(task, error, true);
+  }
+
+  private unpark(task: Task<unknown>, valueOrError: unknown, throws: boolean): void {
     if (task.state !== "parked") throw new Error(`cannot wake task ${task}: it is ${task.state}, not parked`);
     task.state = "ready";
     task.abort = null;
     task.waitingOn = null;
-    task.resumeThrows = true;
-    task.resumeError = error;
+    if (throws) {
+      task.resumeThrows = true;
+      task.resumeError = valueOrError;
+    } else {
+      task.resumeValue = valueOrError;
+      task.woken = true; // deliver this value before any cancellation that arrives meanwhile
+    }
     this.pushReady(task);
   }
 
