@@ -22,5 +22,5 @@ function describeTask(task: Task<unknown>): string {
 
 /** Explicit scopes register themselves on the owner so the dump can find their children. */
 function groupsOwnedBy(task: Task<unknown>): Iterable<{ tasks(): Iterable<Task<unknown>> }> {
-  return task.groups ?? [];
+  return task.children?.groups ?? [];
 }

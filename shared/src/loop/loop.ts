@@ -137,7 +137,7 @@ export class Loop {
     // (1) Sleepers whose deadline has passed become ready (or their callbacks run).
     const now = this.clock.now();
     for (let timer = this.timers.popDue(now); timer !== undefined; timer = this.timers.popDue(now)) {
-      timer.callback();
+      timer.callback(timer);
     }
 
     // (2) Run ready tasks, one step each, in FIFO order; a bounded batch so that I/O is polled.
@@ -234,23 +234,22 @@ export class Loop {
       this.lastStepped = task;
     }
     task.state = "running";
-    task.started = true;
     setRunning(task);
     const startedAt = this.debug ? performance.now() : 0;
     let result: IteratorResult<unknown, unknown>;
     try {
       if (task.resumeThrows) {
-        const error = task.resumeError;
+        const error = task.resumeWith;
         task.resumeThrows = false;
-        task.resumeError = undefined;
+        task.resumeWith = undefined;
         result = gen.throw(error);
       } else if (task.cancelRequest !== null && !task.woken) {
         const cancelled = task.cancelRequest;
         task.cancelRequest = null;
         result = gen.throw(cancelled);
       } else {
-        const value = task.resumeValue;
-        task.resumeValue = undefined;
+        const value = task.resumeWith;
+        task.resumeWith = undefined;
         task.woken = false;
         result = gen.next(value);
       }
@@ -275,7 +274,7 @@ export class Loop {
     } else {
       task.state = "ready";
       task.resumeThrows = true;
-      task.resumeError = new BadYield(
+      task.resumeWith = new BadYield(
         `task ${task} yielded ${describe(result.value)}; call operations with yield*, e.g. \`yield* sleep(10)\``,
       );
       this.pushReady(task);
@@ -330,13 +329,9 @@ export class Loop {
     task.state = "ready";
     task.abort = null;
     task.waitingOn = null;
-    if (throws) {
-      task.resumeThrows = true;
-      task.resumeError = valueOrError;
-    } else {
-      task.resumeValue = valueOrError;
-      task.woken = true; // deliver this value before any cancellation that arrives meanwhile
-    }
+    task.resumeWith = valueOrError;
+    if (throws) task.resumeThrows = true;
+    else task.woken = true; // deliver this value before any cancellation that arrives meanwhile
     this.pushReady(task);
   }
 
@@ -358,15 +353,15 @@ export class Loop {
     task.waitingOn = null;
     if (abort !== null) abort(task);
     task.resumeThrows = true;
-    task.resumeError = task.cancelRequest;
+    task.resumeWith = task.cancelRequest;
     task.cancelRequest = null;
     task.state = "ready";
     this.pushReady(task);
   }
 
-  /** Calls `callback` after `ms` (on this loop's clock). */
-  callLater(ms: number, callback: () => void): Timer {
-    const timer = this.timers.add(this.clock.now() + Math.max(0, ms), callback);
+  /** Calls `callback(timer)` after `ms` (on this loop's clock); `data` rides along as `timer.data`. */
+  callLater(ms: number, callback: (timer: Timer) => void, data?: unknown): Timer {
+    const timer = this.timers.add(this.clock.now() + Math.max(0, ms), callback, data);
     if (!this.inTurn && this.root !== null && this.ready.length === 0) this.waitForHost();
     return timer;
   }
@@ -428,8 +423,7 @@ export class Loop {
   private bodyEnded(task: Task<unknown>, outcome: "returned" | "failed" | "cancelled", value: unknown): void {
     task.gen = null;
     task.outcome = outcome;
-    if (outcome === "returned") task.result = value;
-    else task.error = value;
+    task.settled = value;
     task.cancelRequest = null;
     const children = task.children;
     if (children !== null && children.size > 0) {
@@ -449,8 +443,8 @@ export class Loop {
       if (children.failed) {
         if (task.outcome !== "failed") {
           task.outcome = "failed";
-          task.error = children.error;
-        } else if (task.error !== children.error) {
+          task.settled = children.error;
+        } else if (task.settled !== children.error) {
           this.reportError(children.error, `a child of ${task} failed while ${task} failed too`);
         }
       }
@@ -464,18 +458,19 @@ export class Loop {
     if (joiners !== null) {
       task.joiners = null;
       for (const joiner of joiners) {
-        if (task.outcome === "returned") this.wake(joiner, task.result);
-        else this.wakeWithError(joiner, task.error);
+        if (task.outcome === "returned") this.wake(joiner, task.settled);
+        else this.wakeWithError(joiner, task.settled);
       }
       observed = true;
     }
 
     const scope = task.scope;
     if (scope === null) {
-      this.finishRun(task.outcome === "returned" ? undefined : task.error ?? new Error("root task failed"), task.result);
+      if (task.outcome === "returned") this.finishRun(undefined, task.settled);
+      else this.finishRun(task.settled ?? new Error("the main task failed"));
       return;
     }
-    if (task.outcome === "failed" && !observed) scope.fail(task.error);
+    if (task.outcome === "failed" && !observed) scope.fail(task.settled);
     scope.remove(task);
   }
 

@@ -1,7 +1,7 @@
 import { QueueClosed } from "./errors.js";
 import { currentTask } from "./current.js";
 import { RingQueue } from "./ring-queue.js";
-import { PARK, type Operation } from "./task.js";
+import { alreadyDone, PARK, type Operation } from "./task.js";
 import { WaitList } from "./wait-list.js";
 
 /**
@@ -54,8 +54,12 @@ export class Queue<T> {
   }
 
   /** Adds `item`, parking while the queue is full. */
-  *put(item: T): Operation<void> {
-    if (this.tryPut(item)) return;
+  put(item: T): Operation<void> {
+    if (this.tryPut(item)) return alreadyDone; // the common case: no generator to create
+    return this.putWhenRoom(item);
+  }
+
+  private *putWhenRoom(item: T): Operation<void> {
     // Full: wait in line; a getter moves our item into the buffer and wakes us.
     yield* this.putters.wait(item);
   }

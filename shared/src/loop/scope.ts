@@ -24,6 +24,8 @@ export class Scope {
   /** The owner, when it is parked until the scope is empty (explicit scopes only). */
   private emptyWaiter: Task<unknown> | null = null;
   private tokenError: Cancelled | null = null;
+  /** Explicit scopes open in the owner task (kept on its implicit scope, for `loop.dump()`). */
+  groups: Set<Scope> | null = null;
 
   constructor(
     readonly owner: Task<unknown>,
@@ -126,7 +128,8 @@ const NOTHING = Symbol("nothing");
 export function* scope<T>(body: (s: Scope) => Operation<T>): Operation<T> {
   const owner = currentTask();
   const s = new Scope(owner, "group");
-  (owner.groups ??= new Set()).add(s);
+  const home = (owner.children ??= new Scope(owner, "task"));
+  (home.groups ??= new Set()).add(s);
   let result: T | undefined;
   let bodyError: unknown = NOTHING;
   try {
@@ -146,7 +149,7 @@ export function* scope<T>(body: (s: Scope) => Operation<T>): Operation<T> {
     }
   }
   s.closed = true;
-  owner.groups?.delete(s);
+  home.groups?.delete(s);
   if (owner.cancelRequest === s.token) owner.cancelRequest = null; // not delivered: no longer needed
   if (s.failed) {
     if (bodyError !== NOTHING && bodyError !== s.token && !(bodyError instanceof Cancelled)) {

@@ -1,5 +1,6 @@
 import { currentTask } from "./current.js";
-import { parkOn, type Operation } from "./task.js";
+import { PARK, parkOn, type Operation, type Task } from "./task.js";
+import type { Timer } from "./timer-heap.js";
 
 /** Parks the calling task for `ms` milliseconds of the loop's clock (the lecture's `take_nap`). */
 export function* sleep(ms: number): Operation<void> {
@@ -9,9 +10,23 @@ export function* sleep(ms: number): Operation<void> {
     return;
   }
   const task = currentTask();
-  const loop = task.loop;
-  const timer = loop.callLater(ms, () => loop.wake(task, undefined));
-  yield* parkOn(task, `sleep ${ms} ms`, () => loop.cancelTimer(timer));
+  const timer = task.loop.callLater(ms, wakeSleeper, task);
+  task.waitData = timer;
+  task.waitingOn = `sleep ${ms} ms`;
+  task.abort = abortSleep;
+  yield PARK;
+}
+
+// Shared callbacks instead of two closures per sleep: a chat server sleeps a lot.
+function wakeSleeper(timer: Timer): void {
+  const task = timer.data as Task<unknown>;
+  task.waitData = undefined;
+  task.loop.wake(task, undefined);
+}
+
+function abortSleep(task: Task<unknown>): void {
+  task.loop.cancelTimer(task.waitData as Timer);
+  task.waitData = undefined;
 }
 
 /** Lets every other ready task run once, then continues (a bare `yield`, Algorithm #1). */

@@ -20,6 +20,13 @@ export type Suspend = typeof PARK | undefined;
 export type Operation<T> = Generator<Suspend, T, unknown>;
 
 /**
+ * An operation that has already finished: `yield*` on it returns at once. Lets a fast path
+ * (e.g. `Queue.put` with room to spare) skip creating a generator object per call.
+ */
+export const alreadyDone: Operation<void> = (function* (): Operation<void> {})();
+alreadyDone.next();
+
+/**
  * Undoes a park: takes the task off whatever it waits on (a wait list, a timer, a socket).
  * The loop calls it when a parked task is cancelled (curio's `cancel_func`, trio's `abort_fn`).
  */
@@ -49,17 +56,16 @@ export class Task<T = unknown> {
 
   state: TaskState = "ready";
   outcome: Outcome | null = null;
-  result: T | undefined = undefined;
-  error: unknown = undefined;
+  /** The returned value or the error, depending on `outcome` (see `result` and `error`). */
+  settled: unknown = undefined;
 
   // --- how the next step resumes the coroutine ---
   gen: Operation<T> | null;
-  resumeValue: unknown = undefined;
-  resumeError: unknown = undefined;
+  /** What the next step sends into the coroutine (`next(value)`) or throws into it. */
+  resumeWith: unknown = undefined;
   resumeThrows = false;
   /** Woken from a park with a value that must be delivered before any pending cancellation. */
   woken = false;
-  started = false;
 
   // --- parking ---
   waitingOn: string | null = null;
@@ -82,8 +88,6 @@ export class Task<T = unknown> {
   siblingPrev: Task<unknown> | null = null;
   siblingNext: Task<unknown> | null = null;
   joiners: Task<unknown>[] | null = null;
-  /** Explicit scopes (`scope()`) open in this task, for `loop.dump()`. */
-  groups: Set<Scope> | null = null;
 
   constructor(
     readonly loop: Loop,
@@ -105,6 +109,16 @@ export class Task<T = unknown> {
   /** The task that spawned this one (for a task in a `scope()`, the task that opened the scope). */
   get parent(): Task<unknown> | null {
     return this.scope === null ? null : this.scope.owner;
+  }
+
+  /** The value it returned, once `outcome` is "returned". */
+  get result(): T | undefined {
+    return this.outcome === "returned" ? (this.settled as T) : undefined;
+  }
+
+  /** What it failed with (a `Cancelled` if it was cancelled), once it has ended so. */
+  get error(): unknown {
+    return this.outcome === "failed" || this.outcome === "cancelled" ? this.settled : undefined;
   }
 
   get done(): boolean {
@@ -132,8 +146,8 @@ export class Task<T = unknown> {
       (this.joiners ??= []).push(me);
       return (yield* parkOn(me, `join #${this.id} ${this.name}`, (t) => this.removeJoiner(t))) as T;
     }
-    if (this.outcome === "returned") return this.result as T;
-    throw this.error;
+    if (this.outcome === "returned") return this.settled as T;
+    throw this.settled;
   }
 
   /** Cancels the task and waits until it has ended. Rethrows only an error other than its own cancellation. */

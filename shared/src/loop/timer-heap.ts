@@ -13,7 +13,9 @@ export class Timer {
   constructor(
     readonly deadline: number,
     readonly seq: number,
-    readonly callback: () => void,
+    readonly callback: (timer: Timer) => void,
+    /** Whatever the callback needs (e.g. the sleeping task), so it need not be a closure. */
+    readonly data: unknown = undefined,
   ) {}
 
   get pending(): boolean {
@@ -38,8 +40,8 @@ export class TimerHeap {
     return this.heap[0];
   }
 
-  add(deadline: number, callback: () => void): Timer {
-    const timer = new Timer(deadline, this.nextSeq++, callback);
+  add(deadline: number, callback: (timer: Timer) => void, data?: unknown): Timer {
+    const timer = new Timer(deadline, this.nextSeq++, callback, data);
     timer.index = this.heap.length;
     this.heap.push(timer);
     this.siftUp(timer.index);
