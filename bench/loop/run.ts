@@ -1,0 +1,175 @@
+/**
+ * `npm run bench:loop`: our loop against plain async/await, Effection and Python's asyncio on three
+ * scenarios (ping-pong, spawn+join, sleepers). Every measurement is a fresh child process that
+ * runs the scenario twice: cold (1st) and warm (2nd). When `taskset` exists the child is pinned to
+ * the core other processes used least during the 250 ms sample taken just before it.
+ * Repetitions are interleaved (rep 1 of every impl, then rep 2, ...) and the tables show medians.
+ * Before each child, the machine's CPU use by other processes is sampled, because it is shared.
+ *
+ *   npm run bench:loop -- [--reps N] [--quick] [--only a,b,c] [--impl loop,async,effection,asyncio] [--no-pin]
+ */
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { DEFAULT_SIZES, MAX_SLEEP_MS, QUICK_SIZES, type ChildReport, type Scenario } from "./harness.js";
+import { commandVersion, hasCommand, idlestCore, loadAverage, sampleBusy } from "./machine.js";
+import {
+  IMPLS,
+  SCENARIO_TITLES,
+  checkConsistency,
+  formatRate,
+  loadTable,
+  sleepTable,
+  targetsTable,
+  throughputTable,
+  type Impl,
+  type Measurement,
+} from "./report.js";
+
+/**
+ * Sizes lowered for implementations that would otherwise blow the time budget. Effection spawns
+ * about 5–10k tasks/s, so 100,000 tasks twice per rep would take minutes; its rate is shown at n=10,000.
+ */
+const SIZE_CAPS: Partial<Record<Impl, Partial<Record<Scenario, number>>>> = { effection: { b: 10_000 } };
+const CHILD_TIMEOUT_MS = 180_000;
+const LOAD_SAMPLE_MS = 250;
+
+interface Options {
+  reps: number;
+  quick: boolean;
+  scenarios: Scenario[];
+  impls: Impl[];
+  pin: boolean;
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  const options: Options = { reps: 5, quick: false, scenarios: ["a", "b", "c"], impls: [...IMPLS], pin: true };
+  let repsGiven = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const next = (): string => {
+      const value = argv[++i];
+      if (value === undefined) throw new Error(`${arg} needs a value`);
+      return value;
+    };
+    if (arg === "--reps") {
+      options.reps = Number(next());
+      repsGiven = true;
+      if (!Number.isInteger(options.reps) || options.reps < 1) throw new Error("--reps needs a positive integer");
+    } else if (arg === "--quick") {
+      options.quick = true;
+    } else if (arg === "--no-pin") {
+      options.pin = false;
+    } else if (arg === "--only") {
+      options.scenarios = next().split(",") as Scenario[];
+      for (const s of options.scenarios) if (!["a", "b", "c"].includes(s)) throw new Error(`unknown scenario ${s}`);
+    } else if (arg === "--impl") {
+      options.impls = next().split(",") as Impl[];
+      for (const impl of options.impls) if (!IMPLS.includes(impl)) throw new Error(`unknown impl ${impl} (${IMPLS.join(", ")})`);
+    } else {
+      throw new Error(`unknown option ${arg}; usage: [--reps N] [--quick] [--only a,b,c] [--impl ${IMPLS.join(",")}] [--no-pin]`);
+    }
+  }
+  if (options.quick && !repsGiven) options.reps = 2;
+  return options;
+}
+
+function sizeFor(impl: Impl, scenario: Scenario, quick: boolean): number {
+  const size = (quick ? QUICK_SIZES : DEFAULT_SIZES)[scenario];
+  return Math.min(size, SIZE_CAPS[impl]?.[scenario] ?? Infinity);
+}
+
+function childCommand(impl: Impl, scenario: Scenario, size: number, pin: string[]): [string, string[]] {
+  const args = ["--scenario", scenario, "--size", String(size)];
+  const file = (name: string): string => fileURLToPath(new URL(name, import.meta.url));
+  const command: [string, string[]] =
+    impl === "asyncio"
+      ? ["python3", [file("asyncio_bench.py"), ...args]]
+      : [process.execPath, ["--import", "tsx", file(`impl-${impl}.ts`), ...args]];
+  return pin.length === 0 ? command : [pin[0] as string, [...pin.slice(1), command[0], ...command[1]]];
+}
+
+function runChild(command: string, args: string[]): Promise<ChildReport> {
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { timeout: CHILD_TIMEOUT_MS, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
+      if (error !== null) {
+        reject(new Error(`${error.message.split("\n")[0]} ${stderr.trim().split("\n").slice(-1)[0] ?? ""}`.trim()));
+        return;
+      }
+      const line = stdout.trim().split("\n").pop() ?? "";
+      try {
+        resolve(JSON.parse(line) as ChildReport);
+      } catch {
+        reject(new Error(`no JSON report in the child's output: ${line.slice(0, 200)}`));
+      }
+    });
+  });
+}
+
+function summarize(m: Measurement): string {
+  const warm = m.report?.runs[1];
+  if (warm === undefined) return `FAILED ${m.error ?? ""}`;
+  return m.scenario === "c"
+    ? `warm wall ${warm.wallMs.toFixed(1)} ms, p99 late ${warm.p99LateMs?.toFixed(1)} ms`
+    : `warm ${formatRate(warm.rate ?? NaN)}`;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const canPin = options.pin && hasCommand("taskset");
+  const skipped = new Map<Impl, string>();
+  if (options.impls.includes("asyncio") && !hasCommand("python3")) skipped.set("asyncio", "skipped: python3 not found");
+  const started = Date.now();
+  const measurements: Measurement[] = [];
+
+  for (let rep = 1; rep <= options.reps; rep++) {
+    for (const scenario of options.scenarios) {
+      for (const impl of options.impls) {
+        if (skipped.has(impl)) continue;
+        const busy = await sampleBusy(LOAD_SAMPLE_MS);
+        const core = canPin ? idlestCore(busy) : null;
+        const pin = core === null ? [] : ["taskset", "-c", String(core)];
+        const measurement: Measurement = { rep, impl, scenario, busy, core, loadAvg: loadAverage(), report: null };
+        const [command, args] = childCommand(impl, scenario, sizeFor(impl, scenario, options.quick), pin);
+        try {
+          measurement.report = await runChild(command, args);
+        } catch (error) {
+          measurement.error = error instanceof Error ? error.message : String(error);
+        }
+        measurements.push(measurement);
+        const onCore = core === null ? "" : ` / ${(busy.perCorePct[core] ?? NaN).toFixed(0)} % on core ${core}`;
+        const other = `other CPU ${busy.allPct.toFixed(0)} % all${onCore}`;
+        console.error(`rep ${rep}/${options.reps} (${scenario}) ${impl.padEnd(9)} ${summarize(measurement)}  [${other}]`);
+      }
+    }
+  }
+
+  const seconds = ((Date.now() - started) / 1000).toFixed(0);
+  const python = skipped.has("asyncio") ? "python3 not found" : commandVersion("python3");
+  console.log(`\n## Loop benchmark — ${new Date().toISOString()}\n`);
+  console.log(
+    `node ${process.version}, ${python}, effection 4.1.1; ${options.reps} reps interleaved, ` +
+      `${options.quick ? "quick sizes" : "default sizes"}; ${canPin ? "each child pinned (taskset) to the core least used by others just before it" : "children not pinned"}; ` +
+      `total ${seconds} s. Medians over reps; cold = 1st iteration in a fresh process, warm = 2nd. ` +
+      `All ratios compare medians measured in this same run.\n`,
+  );
+  for (const scenario of options.scenarios) {
+    console.log(`### ${SCENARIO_TITLES[scenario]}\n`);
+    console.log(
+      scenario === "c"
+        ? sleepTable(measurements, options.impls, skipped, MAX_SLEEP_MS)
+        : throughputTable(measurements, scenario, options.impls, skipped),
+    );
+    console.log("");
+  }
+  console.log("### Targets (loop vs the others, warm medians of this run)\n");
+  console.log(targetsTable(measurements, options.scenarios) + "\n");
+  console.log("### Machine load before each measurement (other processes, sampled for 250 ms)\n");
+  console.log(loadTable(measurements, options.reps) + "\n");
+  for (const warning of checkConsistency(measurements)) console.log(`WARNING: ${warning}`);
+  const capped = options.impls.flatMap((impl) =>
+    options.scenarios.filter((s) => sizeFor(impl, s, options.quick) < (options.quick ? QUICK_SIZES : DEFAULT_SIZES)[s]).map((s) => `${impl} (${s})`),
+  );
+  if (capped.length > 0) console.log(`Note: smaller n for ${capped.join(", ")} to keep the run short (see the n column).`);
+}
+
+await main();
