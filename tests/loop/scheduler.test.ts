@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BadYield, Deadlock, Loop, Queue, run, sleep, spawn, yieldNow, type Operation } from "../../shared/src/loop/index.js";
+import { BadYield, Deadlock, Loop, Queue, run, sleep, spawn, timeout, yieldNow, type Operation } from "../../shared/src/loop/index.js";
 import { runVirtual, virtualLoop } from "./helpers.js";
 
 function* worker(name: string, steps: number, log: string[]): Operation<void> {
@@ -77,6 +77,60 @@ describe("the scheduler", () => {
     });
     expect(virtualElapsed).toBe(3_600_000);
     expect(Date.now() - startedAt).toBeLessThan(5_000);
+  });
+
+  it("with I/O being waited on, virtual time first gives real I/O a moment, then jumps", async () => {
+    const { loop, clock } = virtualLoop();
+    const startedAt = Date.now();
+    await loop.run(function* () {
+      const release = loop.hold(); // as an open socket would
+      try {
+        yield* sleep(3_600_000);
+      } finally {
+        release();
+      }
+    });
+    expect(clock.now()).toBe(3_600_000);
+    expect(Date.now() - startedAt).toBeLessThan(5_000); // autojumpAfterMs (20 ms), not an hour
+  });
+
+  it("timers far in the future are clamped for libuv instead of firing at once", async () => {
+    const loop = new Loop();
+    const stop = new Queue<null>();
+    const done = loop.run(function* () {
+      const release = loop.hold(); // the stop signal comes from outside
+      const far = spawn(sleep(2 ** 32)); // longer than setTimeout accepts (it would fire after 1 ms)
+      yield* stop.get();
+      yield* far.halt();
+      release();
+      return far.outcome;
+    });
+    await until(() => loop.pendingTimers === 1 && loop.hostWait === "timer");
+    const turnsBefore = loop.stats.turns;
+    // Not waiting for an event here: this window is the measurement (a polling loop would turn
+    // every millisecond in it; a loaded machine can only make it turn less).
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(loop.stats.turns - turnsBefore).toBeLessThanOrEqual(1);
+    stop.tryPut(null);
+    expect(await done).toBe("cancelled");
+  });
+
+  it("sleep(Infinity) parks until cancelled, and NaN delays are a clear error", async () => {
+    await runVirtual(function* () {
+      const forever = spawn(sleep(Infinity));
+      yield* sleep(1_000);
+      expect(forever.state).toBe("parked");
+      yield* forever.halt();
+      expect(forever.outcome).toBe("cancelled");
+      let error: unknown = null;
+      try {
+        yield* sleep(NaN);
+        yield* timeout(NaN, sleep(1));
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(RangeError);
+    });
   });
 
   it("sleeps at least the requested time on the real clock", async () => {

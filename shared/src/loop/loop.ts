@@ -21,7 +21,7 @@ import { BadYield, Cancelled, Deadlock } from "./errors.js";
 import { RingQueue } from "./ring-queue.js";
 import type { Scope } from "./scope.js";
 import { PARK, Task, type Operation } from "./task.js";
-import { TimerHeap, type Timer } from "./timer-heap.js";
+import { Timer, TimerHeap } from "./timer-heap.js";
 import { formatTaskTree } from "./dump.js";
 
 /** Where the loop reports what it cannot throw anywhere (pino's logger fits). */
@@ -55,6 +55,8 @@ export interface LoopStats {
   /** Steps slower than the debug threshold (counted only in debug mode). */
   slowSteps: number;
 }
+
+const MAX_HOST_DELAY_MS = 2 ** 31 - 1;
 
 const stderrLogger: LoopLogger = {
   warn: (fields, message) => writeLogLine(40, fields, message),
@@ -179,7 +181,8 @@ export class Loop {
   private armHostTimer(deadline: number): void {
     if (this.hostTimer !== null && this.hostTimerDeadline === deadline) return;
     this.clearHostTimer();
-    const delay = Math.max(0, Math.ceil(deadline - this.clock.now()));
+    // Node's setTimeout takes at most 2^31-1 ms (longer fires at once); re-armed when it fires.
+    const delay = Math.min(MAX_HOST_DELAY_MS, Math.max(0, Math.ceil(deadline - this.clock.now())));
     this.hostTimerDeadline = deadline;
     this.hostTimer = setTimeout(() => {
       this.hostTimer = null;
@@ -361,6 +364,8 @@ export class Loop {
 
   /** Calls `callback(timer)` after `ms` (on this loop's clock); `data` rides along as `timer.data`. */
   callLater(ms: number, callback: (timer: Timer) => void, data?: unknown): Timer {
+    if (Number.isNaN(ms)) throw new RangeError("a delay must be a number of milliseconds, got NaN");
+    if (ms === Infinity) return new Timer(Infinity, -1, callback, data); // never due: not scheduled
     const timer = this.timers.add(this.clock.now() + Math.max(0, ms), callback, data);
     if (!this.inTurn && this.root !== null && this.ready.length === 0) this.waitForHost();
     return timer;
