@@ -1,0 +1,40 @@
+/** The server's settings, from environment variables with defaults, checked at start. */
+export interface ServerConfig {
+  host: string;
+  tcpPort: number;
+  historySize: number;
+  maxClients: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+function integer(env: NodeJS.ProcessEnv, key: string, fallback: number, min: number, max: number, problems: string[]): number {
+  const raw = env[key];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    problems.push(`${key} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+    return fallback;
+  }
+  return value;
+}
+
+/** Reads CHAT_* and LOG_LEVEL; throws a ConfigError naming every bad value. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const problems: string[] = [];
+  const config: ServerConfig = {
+    host: env.CHAT_HOST || "0.0.0.0",
+    tcpPort: integer(env, "CHAT_TCP_PORT", 4000, 0, 65535, problems),
+    historySize: integer(env, "CHAT_HISTORY", 20, 0, 10_000, problems),
+    maxClients: integer(env, "CHAT_MAX_CLIENTS", 1000, 1, 1_000_000, problems),
+    logLevel: env.LOG_LEVEL || "info",
+  };
+  if (!LOG_LEVELS.includes(config.logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(config.logLevel)}`);
+  if (problems.length > 0) throw new ConfigError(problems.join("; "));
+  return config;
+}

@@ -1,0 +1,49 @@
+import type { ServerEvent } from "../../../shared/src/protocol/index.js";
+import type { Codec } from "../room/member.js";
+
+const CRLF = "\r\n";
+
+/** "14:05", in UTC: one clock for everyone in the room. */
+function clock(at: number): string {
+  const d = new Date(at);
+  return `${String(d.getUTCHours()).padStart(2, "0")}:${String(d.getUTCMinutes()).padStart(2, "0")}`;
+}
+
+/** Renders an event as the lines a netcat or telnet user reads (without line endings). */
+export function renderText(event: ServerEvent): string[] {
+  switch (event.kind) {
+    case "message":
+      return [`[${clock(event.at)}] <${event.from}> ${event.text}`];
+    case "action":
+      return [`[${clock(event.at)}] * ${event.from} ${event.text}`];
+    case "joined":
+      return [`* ${event.name} joined (${event.online} online)`];
+    case "left":
+      return [`* ${event.name} left (${event.reason}; ${event.online} online)`];
+    case "renamed":
+      return [`* ${event.from} is now known as ${event.to}`];
+    case "private":
+      return [`[${clock(event.at)}] [private] <${event.from}> -> ${event.to}: ${event.text}`];
+    case "welcome":
+      return [
+        `* Welcome, ${event.name}! Online (${event.users.length}): ${event.users.join(", ")}`,
+        ...(event.history.length > 0 ? [`* Last ${event.history.length} messages:`] : []),
+        ...event.history.flatMap(renderText),
+        "* Type a line to talk to everyone, or /help for commands.",
+      ];
+    case "users":
+      return [`* Online (${event.users.length}): ${event.users.join(", ")}`];
+    case "info":
+      return event.text.split("\n").map((line) => `* ${line}`);
+    case "error":
+      return [`! ${event.text}`];
+    case "shutdown":
+      return [`* The server is shutting down: ${event.reason}`];
+  }
+}
+
+/** The netcat transport's codec: every line ends in CRLF (netcat and telnet both render it). */
+export const textCodec: Codec = {
+  name: "text",
+  encode: (event) => renderText(event).join(CRLF) + CRLF,
+};

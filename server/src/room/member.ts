@@ -1,0 +1,36 @@
+import type { ServerEvent } from "../../../shared/src/protocol/index.js";
+import type { Outbox } from "./outbox.js";
+
+/** Turns events into what one transport sends (text lines for netcat, JSON for WebSocket). */
+export interface Codec {
+  readonly name: string;
+  encode(event: ServerEvent): string;
+}
+
+/** A person in the room, as the room sees them: a name, an outbox and a way to make them leave. */
+export class Member {
+  /** Why the room made this member leave (e.g. too slow), if it did. */
+  kickedFor: string | null = null;
+
+  constructor(
+    public name: string,
+    readonly outbox: Outbox,
+    readonly codec: Codec,
+    /** Ends the member's session (cancels its task); the session then leaves the room. */
+    private readonly endSession: (reason: string) => void,
+  ) {}
+
+  /** Queues an event for this member only; false if the member is too far behind. */
+  send(event: ServerEvent): boolean {
+    return this.outbox.offer(this.codec.encode(event));
+  }
+
+  /** Disconnects the member with a last word to them. Idempotent. */
+  kick(reason: string, lastWord: ServerEvent): void {
+    if (this.kickedFor !== null) return;
+    this.kickedFor = reason;
+    this.outbox.force(this.codec.encode(lastWord));
+    this.outbox.close();
+    this.endSession(reason);
+  }
+}

@@ -1,0 +1,79 @@
+import { parkOn, currentTask, RingQueue, type Operation, type Task } from "../../../shared/src/loop/index.js";
+
+export interface OutboxLimits {
+  /** Most encoded lines waiting for the writer (default 1,000). */
+  maxLines: number;
+  /** Most bytes waiting, counting what the socket already holds (default 1 MiB). */
+  maxBytes: number;
+}
+
+/**
+ * One member's bounded queue of encoded lines, between the broadcaster (which must never wait
+ * for a slow client) and that member's writer task (which waits for the socket to drain).
+ * `offer` never blocks: past the bound it refuses, and the room disconnects the member, so a
+ * slow reader costs everyone else nothing.
+ */
+export class Outbox {
+  private readonly lines = new RingQueue<string>();
+  private bytes = 0;
+  private writer: Task<unknown> | null = null;
+  closed = false;
+
+  constructor(
+    private readonly limits: OutboxLimits,
+    /** Bytes the transport has accepted but not yet sent (e.g. `socket.writableLength`). */
+    private readonly transportBuffered: () => number = () => 0,
+  ) {}
+
+  get size(): number {
+    return this.lines.length;
+  }
+
+  /** Queues `line`; false when the member is too far behind (the line is not queued). */
+  offer(line: string): boolean {
+    if (this.closed) return true; // leaving: nothing more to send, nothing to complain about
+    if (this.lines.length >= this.limits.maxLines) return false;
+    if (this.bytes + line.length + this.transportBuffered() > this.limits.maxBytes) return false;
+    this.lines.push(line);
+    this.bytes += line.length;
+    this.wakeWriter();
+    return true;
+  }
+
+  /** Queues `line` past the bound: a last word before closing (e.g. "you are too slow"). */
+  force(line: string): void {
+    if (this.closed) return;
+    this.lines.push(line);
+    this.bytes += line.length;
+    this.wakeWriter();
+  }
+
+  /** No more lines: the writer drains what is queued, then `takeAll` returns null. */
+  close(): void {
+    this.closed = true;
+    this.wakeWriter();
+  }
+
+  /** Everything queued, joined into one string (one socket write); parks while empty; null once closed and drained. */
+  *takeAll(): Operation<string | null> {
+    while (this.lines.length === 0) {
+      if (this.closed) return null;
+      const task = currentTask();
+      this.writer = task;
+      yield* parkOn(task, "outbox empty", () => {
+        this.writer = null;
+      });
+    }
+    let text = "";
+    for (let line = this.lines.shift(); line !== undefined; line = this.lines.shift()) text += line;
+    this.bytes = 0;
+    return text;
+  }
+
+  private wakeWriter(): void {
+    const task = this.writer;
+    if (task === null) return;
+    this.writer = null;
+    task.loop.wake(task, undefined);
+  }
+}

@@ -1,0 +1,212 @@
+import { Event, Queue, type Operation } from "../../../shared/src/loop/index.js";
+import type { ErrorEvent, RoomEvent, ServerEvent } from "../../../shared/src/protocol/index.js";
+import { nameKey, validateName } from "../text/index.js";
+import { History } from "./history.js";
+import type { Codec } from "./member.js";
+import { Member } from "./member.js";
+import type { Outbox } from "./outbox.js";
+
+/** What sessions put on the broadcast queue; the broadcaster task applies them in order. */
+type Broadcast =
+  | { op: "enter"; member: Member }
+  | { op: "leave"; member: Member; reason: string }
+  | { op: "all"; event: RoomEvent }
+  | { op: "some"; event: RoomEvent; to: Member[] }
+  | { op: "tell"; event: ServerEvent; member: Member };
+
+export interface RoomOptions {
+  historySize: number;
+  /** How many broadcasts may wait for the broadcaster before senders wait (backpressure). */
+  queueSize?: number;
+  now?: () => number;
+}
+
+/**
+ * The one chat room (the lecture's chat server, minus the sockets). Names are claimed at once by
+ * the session that asks; everything everyone sees — joins, leaves, renames, messages — goes
+ * through one broadcast Queue, and a single broadcaster task hands each event to every member's
+ * outbox, so all members see the same events in the same order.
+ */
+export class Room {
+  /** Claimed names (lower-cased key), including members still on their way in. */
+  private readonly byName = new Map<string, Member>();
+  /** Members receiving broadcasts, in joining order. */
+  private readonly present = new Set<Member>();
+  private readonly queue: Queue<Broadcast>;
+  private readonly history: History;
+  private readonly now: () => number;
+  private writersRunning = 0;
+  private readonly writersDone = new Event();
+
+  constructor(options: RoomOptions) {
+    this.queue = new Queue<Broadcast>(options.queueSize ?? 10_000);
+    this.history = new History(options.historySize);
+    this.now = options.now ?? Date.now;
+    this.writersDone.set();
+  }
+
+  get online(): number {
+    return this.present.size;
+  }
+
+  /** Names of the members present, in joining order. */
+  users(): string[] {
+    return [...this.present].map((m) => m.name);
+  }
+
+  /** Takes a name for a new member, or says why not. Call `enter` next. */
+  claim(
+    rawName: string,
+    outbox: Outbox,
+    codec: Codec,
+    endSession: (reason: string) => void,
+  ): { member: Member } | { error: ErrorEvent } {
+    const checked = validateName(rawName);
+    if (!checked.ok) return { error: { kind: "error", code: "name-invalid", text: checked.reason } };
+    const key = nameKey(checked.name);
+    if (this.byName.has(key)) {
+      return { error: { kind: "error", code: "name-taken", text: `the name ${checked.name} is taken` } };
+    }
+    const member = new Member(checked.name, outbox, codec, endSession);
+    this.byName.set(key, member);
+    return { member };
+  }
+
+  *enter(member: Member): Operation<void> {
+    yield* this.queue.put({ op: "enter", member });
+  }
+
+  *leave(member: Member, reason: string): Operation<void> {
+    yield* this.queue.put({ op: "leave", member, reason });
+  }
+
+  *say(member: Member, text: string): Operation<void> {
+    yield* this.queue.put({ op: "all", event: { kind: "message", from: member.name, text, at: this.now() } });
+  }
+
+  *act(member: Member, text: string): Operation<void> {
+    yield* this.queue.put({ op: "all", event: { kind: "action", from: member.name, text, at: this.now() } });
+  }
+
+  /** A private message; false (and nothing sent) if nobody has that name. */
+  *whisper(member: Member, toName: string, text: string): Operation<boolean> {
+    const target = this.byName.get(nameKey(toName));
+    if (target === undefined || !this.present.has(target)) return false;
+    const event: RoomEvent = { kind: "private", from: member.name, to: target.name, text, at: this.now() };
+    yield* this.queue.put({ op: "some", event, to: target === member ? [member] : [member, target] });
+    return true;
+  }
+
+  /**
+   * An answer for one member (a command's output or error). It goes through the same queue as
+   * everything else, so a member sees the answers to what they typed in the order they typed it.
+   */
+  *tell(member: Member, event: ServerEvent): Operation<void> {
+    yield* this.queue.put({ op: "tell", event, member });
+  }
+
+  /** Renames a member, or returns why not. */
+  *rename(member: Member, rawName: string): Operation<ErrorEvent | null> {
+    const checked = validateName(rawName);
+    if (!checked.ok) return { kind: "error", code: "name-invalid", text: checked.reason };
+    const key = nameKey(checked.name);
+    const holder = this.byName.get(key);
+    if (holder !== undefined && holder !== member) {
+      return { kind: "error", code: "name-taken", text: `the name ${checked.name} is taken` };
+    }
+    const from = member.name;
+    if (from === checked.name) return null;
+    this.byName.delete(nameKey(from));
+    this.byName.set(key, member);
+    member.name = checked.name;
+    yield* this.queue.put({ op: "all", event: { kind: "renamed", from, to: checked.name, at: this.now() } });
+    return null;
+  }
+
+  /** The broadcaster task: applies broadcasts in order, forever. */
+  *broadcaster(): Operation<never> {
+    for (;;) this.apply(yield* this.queue.get());
+  }
+
+  /** Every member's outbox gets a last `event` and is closed (server shutdown). */
+  announceAndClose(event: ServerEvent): void {
+    for (const member of this.byName.values()) {
+      member.outbox.force(member.codec.encode(event));
+      member.outbox.close();
+    }
+  }
+
+  /** Writer tasks report here so a shutdown can wait until every outbox has been flushed. */
+  writerStarted(): void {
+    this.writersRunning++;
+    this.writersDone.clear();
+  }
+
+  writerEnded(): void {
+    if (--this.writersRunning === 0) this.writersDone.set();
+  }
+
+  *allWritersEnded(): Operation<void> {
+    yield* this.writersDone.wait();
+  }
+
+  private apply(b: Broadcast): void {
+    switch (b.op) {
+      case "enter": {
+        const member = b.member;
+        this.present.add(member);
+        member.send({ kind: "welcome", name: member.name, users: this.users(), history: this.history.recent() });
+        this.fanOut({ kind: "joined", name: member.name, at: this.now(), online: this.present.size }, member);
+        return;
+      }
+      case "leave": {
+        // Everyone, the leaver included, sees the notice; then the leaver's outbox closes, after
+        // everything queued for them before it (so a "/users" just before "/quit" is answered).
+        const member = b.member;
+        if (this.present.has(member)) {
+          this.fanOut({ kind: "left", name: member.name, reason: b.reason, at: this.now(), online: this.present.size - 1 });
+          this.present.delete(member);
+        }
+        if (this.byName.get(nameKey(member.name)) === member) this.byName.delete(nameKey(member.name));
+        member.outbox.close();
+        return;
+      }
+      case "all":
+        if (b.event.kind === "message" || b.event.kind === "action") this.history.add(b.event);
+        this.fanOut(b.event);
+        return;
+      case "some":
+        for (const member of b.to) if (this.present.has(member)) this.deliver(member, b.event);
+        return;
+      case "tell":
+        if (this.present.has(b.member)) this.deliver(b.member, b.event);
+        return;
+    }
+  }
+
+  /** Hands `event` to every member present (but `except`), encoding it once per codec. */
+  private fanOut(event: RoomEvent, except: Member | null = null): void {
+    let lastCodec: Codec | null = null;
+    let line = "";
+    for (const member of this.present) {
+      if (member === except) continue;
+      if (member.codec !== lastCodec) {
+        lastCodec = member.codec;
+        line = member.codec.encode(event);
+      }
+      if (!member.outbox.offer(line)) this.tooSlow(member);
+    }
+  }
+
+  private deliver(member: Member, event: ServerEvent): void {
+    if (!member.send(event)) this.tooSlow(member);
+  }
+
+  private tooSlow(member: Member): void {
+    member.kick("too slow", {
+      kind: "error",
+      code: "too-slow",
+      text: "you are not reading fast enough and are being disconnected",
+    });
+  }
+}

@@ -1,0 +1,35 @@
+import { currentTask, sleep, type Operation } from "../../shared/src/loop/index.js";
+
+/**
+ * Flood control that delays instead of dropping: each line takes a token; tokens come back at
+ * `perSecond` up to `burst`, so a pasted paragraph passes at once and a flood is slowed to the
+ * rate. When the bucket is empty the reader task simply sleeps, so only the flooder waits and
+ * nobody's message is lost.
+ */
+export class TokenBucket {
+  private tokens: number;
+  private last: number | null = null;
+
+  constructor(
+    readonly perSecond: number,
+    readonly burst: number,
+  ) {
+    this.tokens = burst;
+  }
+
+  /** Takes one token, sleeping until one is there. */
+  *take(): Operation<void> {
+    const clock = currentTask().loop.clock;
+    this.refill(clock.now());
+    if (this.tokens < 1) {
+      yield* sleep(((1 - this.tokens) / this.perSecond) * 1000);
+      this.refill(clock.now());
+    }
+    this.tokens -= 1;
+  }
+
+  private refill(now: number): void {
+    if (this.last !== null) this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.perSecond);
+    this.last = now;
+  }
+}

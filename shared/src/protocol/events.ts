@@ -1,0 +1,102 @@
+/**
+ * What the room says, independent of any transport: the netcat transport renders these as text
+ * lines, the WebSocket transport (issue 4) as JSON. One type per kind of event.
+ * Times are milliseconds since the epoch.
+ */
+
+/** A chat line, as kept in the history. */
+export interface MessageEvent {
+  kind: "message";
+  from: string;
+  text: string;
+  at: number;
+}
+
+/** `/me waves` */
+export interface ActionEvent {
+  kind: "action";
+  from: string;
+  text: string;
+  at: number;
+}
+
+export interface JoinedEvent {
+  kind: "joined";
+  name: string;
+  at: number;
+  online: number;
+}
+
+export interface LeftEvent {
+  kind: "left";
+  name: string;
+  reason: string;
+  at: number;
+  online: number;
+}
+
+export interface RenamedEvent {
+  kind: "renamed";
+  from: string;
+  to: string;
+  at: number;
+}
+
+/** `/msg bob hi`: seen by the sender and the recipient only. */
+export interface PrivateEvent {
+  kind: "private";
+  from: string;
+  to: string;
+  text: string;
+  at: number;
+}
+
+/** Sent to a member who just joined: who is here and what was said lately. */
+export interface WelcomeEvent {
+  kind: "welcome";
+  name: string;
+  users: string[];
+  history: (MessageEvent | ActionEvent)[];
+}
+
+export interface UsersEvent {
+  kind: "users";
+  users: string[];
+}
+
+/** Plain information for one member (e.g. the output of /help). */
+export interface InfoEvent {
+  kind: "info";
+  text: string;
+}
+
+/** A request that could not be done; `code` is for programs, `text` for people. */
+export interface ErrorEvent {
+  kind: "error";
+  code: ErrorCode;
+  text: string;
+}
+
+export interface ShutdownEvent {
+  kind: "shutdown";
+  reason: string;
+}
+
+export type ErrorCode =
+  | "name-invalid"
+  | "name-taken"
+  | "unknown-command"
+  | "bad-arguments"
+  | "no-such-user"
+  | "line-too-long"
+  | "rate-limited"
+  | "too-slow"
+  | "flooding"
+  | "server-full"
+  | "timeout";
+
+/** Events every member receives, in the room's one global order. */
+export type RoomEvent = MessageEvent | ActionEvent | JoinedEvent | LeftEvent | RenamedEvent | PrivateEvent;
+
+/** Everything a client can be sent. */
+export type ServerEvent = RoomEvent | WelcomeEvent | UsersEvent | InfoEvent | ErrorEvent | ShutdownEvent;

@@ -1,0 +1,113 @@
+import { describe, expect, it } from "vitest";
+import { ChatClient, startServer } from "./chat-client.js";
+
+describe("limits: each offender is told, and nobody else is disturbed", () => {
+  it("flood control delays instead of dropping: a burst beyond the rate arrives complete and in order", async () => {
+    const s = await startServer({ limits: { linesPerSecond: 50, burst: 5 } });
+    try {
+      const alice = await ChatClient.join(s.port, "alice");
+      const bob = await ChatClient.join(s.port, "bob");
+      const started = Date.now();
+      alice.socket.write(Array.from({ length: 30 }, (_, i) => `flood ${i}\r\n`).join(""));
+      bob.send("bob is not slowed");
+      await bob.waitFor(/<bob> bob is not slowed$/);
+      await bob.waitFor(/<alice> flood 29$/);
+      const floods = bob.lines.filter((l) => l.includes("<alice> flood")).map((l) => l.replace(/^.*> /, ""));
+      expect(floods).toEqual(Array.from({ length: 30 }, (_, i) => `flood ${i}`));
+      // 25 lines beyond the burst at 50 lines/s cannot arrive in less than ~0.5 s.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+      // The unthrottled member got through while the flood was still being paced.
+      const bobAt = bob.lines.findIndex((l) => l.endsWith("<bob> bob is not slowed"));
+      const lastFloodAt = bob.lines.findIndex((l) => l.endsWith("<alice> flood 29"));
+      expect(bobAt).toBeLessThan(lastFloodAt);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("a client that never reads is disconnected with a notice, and the others keep everything", async () => {
+    const s = await startServer({
+      limits: { linesPerSecond: 1e6, burst: 1e6, outbox: { maxLines: 200, maxBytes: 256 * 1024 } },
+    });
+    try {
+      const talker = await ChatClient.join(s.port, "talker");
+      const listener = await ChatClient.join(s.port, "listener");
+      const sloth = await ChatClient.join(s.port, "sloth");
+      await talker.waitFor(/sloth joined/);
+      sloth.socket.pause(); // reads nothing from now on
+      const count = 6_000; // ~6 MB: more than the socket buffers on both sides hold
+      const body = "z".repeat(1000);
+      for (let i = 0; i < count; i += 500) {
+        talker.socket.write(Array.from({ length: Math.min(500, count - i) }, (_, k) => `${i + k} ${body}\r\n`).join(""));
+      }
+      await talker.waitFor(/^\* sloth left \(too slow/);
+      await listener.until(() => listener.lines.filter((l) => l.includes("<talker>")).length === count, "every message", 60_000);
+      const numbers = listener.lines.filter((l) => l.includes("<talker>")).map((l) => Number(l.replace(/^.*<talker> (\d+) .*$/, "$1")));
+      expect(numbers).toEqual(Array.from({ length: count }, (_, i) => i));
+      expect(listener.lines.some((l) => /^\* sloth left \(too slow; 2 online\)$/.test(l))).toBe(true);
+      sloth.socket.resume(); // now read what reached it: it ends with the notice to it
+      await sloth.until(() => sloth.closed, "sloth's connection to be closed", 30_000);
+      expect(sloth.lines.some((l) => l === "! you are not reading fast enough and are being disconnected")).toBe(true);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("a client that does not choose a name in time is told so and disconnected", async () => {
+    const s = await startServer({ limits: { nameTimeoutMs: 300 } });
+    try {
+      const idle = await ChatClient.open(s.port);
+      await idle.until(() => idle.closed, "the connection to be closed");
+      expect(idle.lines.at(-1)).toBe("! no name chosen in 0.3 s; goodbye");
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("refuses connections past CHAT_MAX_CLIENTS politely", async () => {
+    const s = await startServer({ maxClients: 2 });
+    try {
+      await ChatClient.join(s.port, "one");
+      await ChatClient.join(s.port, "two");
+      const third = await ChatClient.open(s.port);
+      await third.until(() => third.closed, "refusal");
+      expect(third.lines).toEqual(["! the server is full; please try again later"]);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("a reset in the middle of a large write ends only that session", async () => {
+    const s = await startServer({ limits: { linesPerSecond: 1e6, burst: 1e6 } });
+    try {
+      const alice = await ChatClient.join(s.port, "alice");
+      const victim = await ChatClient.join(s.port, "victim");
+      await alice.waitFor(/victim joined/);
+      victim.socket.pause();
+      alice.socket.write(Array.from({ length: 2_000 }, (_, i) => `bulk ${i} ${"q".repeat(500)}\r\n`).join(""));
+      await alice.waitFor(/<alice> bulk 1999 /);
+      victim.socket.resetAndDestroy();
+      await alice.waitFor(/^\* victim left/);
+      alice.send("still fine");
+      await alice.waitFor(/<alice> still fine$/);
+      const late = await ChatClient.join(s.port, "latecomer");
+      expect(await late.waitFor(/^\* Welcome, /)).toBe("* Welcome, latecomer! Online (2): alice, latecomer");
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
+describe("shutdown", () => {
+  it("every user gets a shutdown notice and the server stops cleanly", async () => {
+    const s = await startServer();
+    const alice = await ChatClient.join(s.port, "alice");
+    const bob = await ChatClient.join(s.port, "bob");
+    await s.stop();
+    for (const c of [alice, bob]) {
+      await c.until(() => c.closed, "the connection to close");
+      expect(c.lines).toContain("* The server is shutting down: test over");
+    }
+    expect(s.loop.stats.liveTasks).toBe(0);
+  });
+});
