@@ -1,0 +1,80 @@
+import { spawn } from "node:child_process";
+import { createServer, type AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../server/src/config.js";
+import { ChatClient } from "./chat-client.js";
+
+const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function startProcess(env: Record<string, string>): { exited: Promise<number | null>; stdout: () => string; stderr: () => string; kill: (s: NodeJS.Signals) => void } {
+  const child = spawn(process.execPath, ["--import", "tsx", "server/src/main.ts"], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+  child.stderr.on("data", (c: Buffer) => (err += c.toString()));
+  return {
+    exited: new Promise((resolve) => child.on("exit", (code) => resolve(code))),
+    stdout: () => out,
+    stderr: () => err,
+    kill: (signal) => child.kill(signal),
+  };
+}
+
+describe("configuration", () => {
+  it("has defaults and validates every value, naming each bad one", () => {
+    expect(loadConfig({})).toEqual({ host: "0.0.0.0", tcpPort: 4000, historySize: 20, maxClients: 1000, logLevel: "info" });
+    expect(() => loadConfig({ CHAT_TCP_PORT: "70000", CHAT_HISTORY: "-1", LOG_LEVEL: "loud" })).toThrow(
+      /CHAT_TCP_PORT must be a whole number from 0 to 65535, got "70000"; CHAT_HISTORY .*; LOG_LEVEL must be one of/,
+    );
+  });
+
+  it("a bad value stops the server at start with a clear message and exit code 2", async () => {
+    const p = startProcess({ CHAT_MAX_CLIENTS: "lots" });
+    expect(await p.exited).toBe(2);
+    expect(p.stderr()).toContain('CHAT_MAX_CLIENTS must be a whole number from 1 to 1000000, got "lots"');
+  });
+});
+
+describe("the server process (npm run server)", () => {
+  it("logs pino JSON, serves netcat users, and on SIGTERM tells everyone and exits 0 within 5 s", async () => {
+    const port = await freePort();
+    const p = startProcess({ CHAT_HOST: "127.0.0.1", CHAT_TCP_PORT: String(port), LOG_LEVEL: "info" });
+    try {
+      const deadline = Date.now() + 20_000;
+      while (!p.stdout().includes("listening for netcat users")) {
+        if (Date.now() > deadline) throw new Error(`server did not start: ${p.stderr()}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const alice = await ChatClient.join(port, "alice");
+      alice.send("hi there");
+      await alice.waitFor(/<alice> hi there$/);
+      const stoppingAt = Date.now();
+      p.kill("SIGTERM");
+      await alice.until(() => alice.closed, "the connection to close");
+      expect(alice.lines).toContain("* The server is shutting down: the server received SIGTERM");
+      expect(await p.exited).toBe(0);
+      expect(Date.now() - stoppingAt).toBeLessThan(5_000);
+      const logs = p.stdout().trim().split("\n").map((line) => JSON.parse(line) as { msg: string; name?: string; level: number });
+      expect(logs.map((l) => l.msg)).toEqual(expect.arrayContaining(["listening for netcat users", "connected", "joined", "left", "shutting down", "stopped"]));
+      expect(logs.find((l) => l.msg === "joined")?.name).toBe("alice");
+      expect(p.stdout()).not.toContain("hi there"); // message bodies only at debug level
+    } finally {
+      p.kill("SIGKILL");
+    }
+  });
+});
