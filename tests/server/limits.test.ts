@@ -53,6 +53,22 @@ describe("limits: each offender is told, and nobody else is disturbed", () => {
     }
   });
 
+  it("a flooder whose unprocessed input keeps growing is disconnected with a notice; others lose nothing", async () => {
+    const s = await startServer({ limits: { linesPerSecond: 5, burst: 10, maxBacklog: 200 } });
+    try {
+      const flooder = await ChatClient.join(s.port, "flooder");
+      const calm = await ChatClient.join(s.port, "calm");
+      flooder.socket.write(Array.from({ length: 2_000 }, (_, i) => `spam ${i}\r\n`).join(""));
+      expect(await calm.waitFor(/^\* flooder left/)).toBe("* flooder left (flooding; 1 online)");
+      await flooder.until(() => flooder.closed, "the flooder to be disconnected");
+      expect(flooder.lines).toContain("! you are sending too much too fast; disconnecting");
+      calm.send("calm continues");
+      await calm.waitFor(/<calm> calm continues$/);
+    } finally {
+      await s.stop();
+    }
+  });
+
   it("a client that does not choose a name in time is told so and disconnected", async () => {
     const s = await startServer({ limits: { nameTimeoutMs: 300 } });
     try {

@@ -62,14 +62,19 @@ export function* netcatSession(connection: Connection, room: Room, limits: Sessi
 
   const memberLog = log.child({ name: member.name });
   memberLog.info("joined");
-  const writerTask = spawn(writeLoop(connection, outbox, room), { name: `writer ${member.name}` });
+  // A write that fails (reset, broken pipe) ends the session like a read that fails.
+  const writeFailed = (error: unknown): void => {
+    memberLog.info({ err: error }, "write failed");
+    session.cancel("connection lost");
+  };
+  const writerTask = spawn(writeLoop(connection, outbox, room, writeFailed), { name: `writer ${member.name}` });
   let reason = "connection closed";
   try {
     yield* room.enter(member);
     reason = yield* readLoop(input, room, member, limits, memberLog);
   } catch (error) {
     if (error instanceof Cancelled && error.task === session) {
-      reason = member.kickedFor ?? "disconnected"; // kicked by the room, or the server stops
+      reason = member.kickedFor ?? error.reason; // kicked, connection lost, or the server stops
     } else {
       reason = "connection error";
       memberLog.info({ err: error }, "connection error");
@@ -141,7 +146,7 @@ function* readLoop(input: NetcatInput, room: Room, member: Member, limits: Sessi
 }
 
 /** The writer task: drains the outbox to the socket, waiting on drain (backpressure). */
-function* writeLoop({ writer }: Connection, outbox: Outbox, room: Room): Operation<void> {
+function* writeLoop({ writer }: Connection, outbox: Outbox, room: Room, writeFailed: (error: unknown) => void): Operation<void> {
   room.writerStarted();
   try {
     for (;;) {
@@ -150,6 +155,9 @@ function* writeLoop({ writer }: Connection, outbox: Outbox, room: Room): Operati
       yield* writer.write(text);
     }
     yield* writer.end(); // flushed: tell the client we are done
+  } catch (error) {
+    if (error instanceof Cancelled) throw error;
+    writeFailed(error); // a dead peer, not a server failure
   } finally {
     room.writerEnded();
   }
