@@ -86,6 +86,7 @@ export function* netcatSession(connection: Connection, room: Room, limits: Sessi
     } catch {
       // a peer that does not read gets no more time; the socket is closed by serve()
     }
+    if (member.kickedFor === "too slow") memberLog.warn({ outboxLines: outbox.size }, "too slow: disconnected");
     memberLog.info({ reason }, "left");
   }
 }
@@ -128,6 +129,7 @@ function* readLoop(input: NetcatInput, room: Room, member: Member, limits: Sessi
       return "flooding";
     }
     if ("tooLong" in line) {
+      log.info({ maxLineBytes: limits.maxLineBytes }, "line too long");
       yield* reply({ kind: "error", code: "line-too-long", text: `line too long (the limit is ${limits.maxLineBytes} bytes); it was not sent` });
       continue;
     }
