@@ -81,7 +81,7 @@ export class ChatServer {
       yield* server.stopRequested.wait();
       server.log.info({ reason: server.stopReason }, "shutting down");
       listener.close(); // no new connections
-      server.room.announceAndClose({ kind: "shutdown", reason: server.stopReason });
+      server.room.announceAndClose({ type: "shutdown", reason: server.stopReason });
       try {
         yield* timeout(server.options.shutdownGraceMs ?? 3_000, server.room.allWritersEnded());
       } catch {
@@ -98,7 +98,7 @@ export class ChatServer {
     const log = this.log.child({ conn: this.nextConnectionId++, remote: connection.peer });
     if (this.sessions >= this.options.maxClients) {
       log.warn({ maxClients: this.options.maxClients }, "refused: server full");
-      yield* connection.writer.write(textCodec.encode({ kind: "error", code: "server-full", text: "the server is full; please try again later" }));
+      yield* connection.writer.write(textCodec.encode({ type: "error", code: "server-full", text: "the server is full; please try again later" }));
       yield* connection.writer.end();
       return;
     }

@@ -31,7 +31,7 @@ export interface SessionLimits {
   flushTimeoutMs: number;
 }
 
-const errorLine = (code: ErrorEvent["code"], text: string): string => textCodec.encode({ kind: "error", code, text });
+const errorLine = (code: ErrorEvent["code"], text: string): string => textCodec.encode({ type: "error", code, text });
 
 /**
  * One netcat/telnet user, from connect to leave. This task reads (it is the reader task); the
@@ -125,12 +125,12 @@ function* readLoop(input: NetcatInput, room: Room, member: Member, limits: Sessi
     if (line === null) return "connection closed";
     if (input.backlog > limits.maxBacklog) {
       log.warn({ backlog: input.backlog }, "flooding: disconnected");
-      member.kick("flooding", { kind: "error", code: "flooding", text: "you are sending too much too fast; disconnecting" });
+      member.kick("flooding", { type: "error", code: "flooding", text: "you are sending too much too fast; disconnecting" });
       return "flooding";
     }
     if ("tooLong" in line) {
       log.info({ maxLineBytes: limits.maxLineBytes }, "line too long");
-      yield* reply({ kind: "error", code: "line-too-long", text: `line too long (the limit is ${limits.maxLineBytes} bytes); it was not sent` });
+      yield* reply({ type: "error", code: "line-too-long", text: `line too long (the limit is ${limits.maxLineBytes} bytes); it was not sent` });
       continue;
     }
     if (isBlank(line.text)) continue; // empty, spaces or invisible characters only

@@ -11,7 +11,7 @@ function clock(at: number): string {
 
 /** Renders an event as the lines a netcat or telnet user reads (without line endings). */
 export function renderText(event: ServerEvent): string[] {
-  switch (event.kind) {
+  switch (event.type) {
     case "message":
       return [`[${clock(event.at)}] <${event.from}> ${event.text}`];
     case "action":

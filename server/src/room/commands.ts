@@ -21,7 +21,7 @@ export interface Command {
 }
 
 function usageError(ctx: CommandContext, command: Command): Operation<void> {
-  return ctx.reply({ kind: "error", code: "bad-arguments", text: `usage: ${command.usage}` });
+  return ctx.reply({ type: "error", code: "bad-arguments", text: `usage: ${command.usage}` });
 }
 
 /** The commands, in the order /help lists them (ssh-chat's declarative registry). */
@@ -32,7 +32,7 @@ export const COMMANDS: readonly Command[] = [
     help: "list the commands",
     *run(ctx) {
       const lines = COMMANDS.map((c) => `${c.usage.padEnd(22)} ${c.help}${c.aliases ? ` (also /${c.aliases.join(", /")})` : ""}`);
-      yield* ctx.reply({ kind: "info", text: ["Commands:", ...lines, "Anything else you type is said to everyone."].join("\n") });
+      yield* ctx.reply({ type: "info", text: ["Commands:", ...lines, "Anything else you type is said to everyone."].join("\n") });
     },
   },
   {
@@ -41,7 +41,7 @@ export const COMMANDS: readonly Command[] = [
     usage: "/users",
     help: "who is online",
     *run(ctx) {
-      yield* ctx.reply({ kind: "users", users: ctx.room.users() });
+      yield* ctx.reply({ type: "users", users: ctx.room.users() });
     },
   },
   {
@@ -72,7 +72,7 @@ export const COMMANDS: readonly Command[] = [
       if (match === null) return yield* usageError(ctx, this);
       const [, to, text] = match as unknown as [string, string, string];
       if (!(yield* ctx.room.whisper(ctx.member, to, text))) {
-        yield* ctx.reply({ kind: "error", code: "no-such-user", text: `nobody called ${to} is online` });
+        yield* ctx.reply({ type: "error", code: "no-such-user", text: `nobody called ${to} is online` });
       }
     },
   },
@@ -98,7 +98,7 @@ export function* runCommand(ctx: CommandContext, line: string): Operation<void> 
   const name = (match?.[1] ?? "").toLowerCase();
   const command = BY_NAME.get(name);
   if (command === undefined) {
-    yield* ctx.reply({ kind: "error", code: "unknown-command", text: `unknown command /${name}; type /help for the list` });
+    yield* ctx.reply({ type: "error", code: "unknown-command", text: `unknown command /${name}; type /help for the list` });
     return;
   }
   yield* command.run(ctx, (match?.[2] ?? "").trim());

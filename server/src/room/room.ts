@@ -62,10 +62,10 @@ export class Room {
     endSession: (reason: string) => void,
   ): { member: Member } | { error: ErrorEvent } {
     const checked = validateName(rawName);
-    if (!checked.ok) return { error: { kind: "error", code: "name-invalid", text: checked.reason } };
+    if (!checked.ok) return { error: { type: "error", code: "name-invalid", text: checked.reason } };
     const key = nameKey(checked.name);
     if (this.byName.has(key)) {
-      return { error: { kind: "error", code: "name-taken", text: `the name ${checked.name} is taken` } };
+      return { error: { type: "error", code: "name-taken", text: `the name ${checked.name} is taken` } };
     }
     const member = new Member(checked.name, outbox, codec, endSession);
     this.byName.set(key, member);
@@ -81,18 +81,18 @@ export class Room {
   }
 
   *say(member: Member, text: string): Operation<void> {
-    yield* this.queue.put({ op: "all", event: { kind: "message", from: member.name, text, at: this.now() } });
+    yield* this.queue.put({ op: "all", event: { type: "message", from: member.name, text, at: this.now() } });
   }
 
   *act(member: Member, text: string): Operation<void> {
-    yield* this.queue.put({ op: "all", event: { kind: "action", from: member.name, text, at: this.now() } });
+    yield* this.queue.put({ op: "all", event: { type: "action", from: member.name, text, at: this.now() } });
   }
 
   /** A private message; false (and nothing sent) if nobody has that name. */
   *whisper(member: Member, toName: string, text: string): Operation<boolean> {
     const target = this.byName.get(nameKey(toName));
     if (target === undefined || !this.present.has(target)) return false;
-    const event: RoomEvent = { kind: "private", from: member.name, to: target.name, text, at: this.now() };
+    const event: RoomEvent = { type: "private", from: member.name, to: target.name, text, at: this.now() };
     yield* this.queue.put({ op: "some", event, to: target === member ? [member] : [member, target] });
     return true;
   }
@@ -108,18 +108,18 @@ export class Room {
   /** Renames a member, or returns why not. */
   *rename(member: Member, rawName: string): Operation<ErrorEvent | null> {
     const checked = validateName(rawName);
-    if (!checked.ok) return { kind: "error", code: "name-invalid", text: checked.reason };
+    if (!checked.ok) return { type: "error", code: "name-invalid", text: checked.reason };
     const key = nameKey(checked.name);
     const holder = this.byName.get(key);
     if (holder !== undefined && holder !== member) {
-      return { kind: "error", code: "name-taken", text: `the name ${checked.name} is taken` };
+      return { type: "error", code: "name-taken", text: `the name ${checked.name} is taken` };
     }
     const from = member.name;
     if (from === checked.name) return null;
     this.byName.delete(nameKey(from));
     this.byName.set(key, member);
     member.name = checked.name;
-    yield* this.queue.put({ op: "all", event: { kind: "renamed", from, to: checked.name, at: this.now() } });
+    yield* this.queue.put({ op: "all", event: { type: "renamed", from, to: checked.name, at: this.now() } });
     return null;
   }
 
@@ -155,8 +155,8 @@ export class Room {
       case "enter": {
         const member = b.member;
         this.present.add(member);
-        member.send({ kind: "welcome", name: member.name, users: this.users(), history: this.history.recent() });
-        this.fanOut({ kind: "joined", name: member.name, at: this.now(), online: this.present.size }, member);
+        member.send({ type: "welcome", name: member.name, users: this.users(), history: this.history.recent() });
+        this.fanOut({ type: "joined", name: member.name, at: this.now(), online: this.present.size }, member);
         return;
       }
       case "leave": {
@@ -164,7 +164,7 @@ export class Room {
         // everything queued for them before it (so a "/users" just before "/quit" is answered).
         const member = b.member;
         if (this.present.has(member)) {
-          this.fanOut({ kind: "left", name: member.name, reason: b.reason, at: this.now(), online: this.present.size - 1 });
+          this.fanOut({ type: "left", name: member.name, reason: b.reason, at: this.now(), online: this.present.size - 1 });
           this.present.delete(member);
         }
         if (this.byName.get(nameKey(member.name)) === member) this.byName.delete(nameKey(member.name));
@@ -172,7 +172,7 @@ export class Room {
         return;
       }
       case "all":
-        if (b.event.kind === "message" || b.event.kind === "action") this.history.add(b.event);
+        if (b.event.type === "message" || b.event.type === "action") this.history.add(b.event);
         this.fanOut(b.event);
         return;
       case "some":
@@ -204,7 +204,7 @@ export class Room {
 
   private tooSlow(member: Member): void {
     member.kick("too slow", {
-      kind: "error",
+      type: "error",
       code: "too-slow",
       text: "you are not reading fast enough and are being disconnected",
     });

@@ -1,12 +1,12 @@
 /**
  * What the room says, independent of any transport: the netcat transport renders these as text
- * lines, the WebSocket transport (issue 4) as JSON. One type per kind of event.
+ * lines, the WebSocket transport (issue 4) as JSON. One type per type of event.
  * Times are milliseconds since the epoch.
  */
 
 /** A chat line, as kept in the history. */
 export interface MessageEvent {
-  kind: "message";
+  type: "message";
   from: string;
   text: string;
   at: number;
@@ -14,21 +14,21 @@ export interface MessageEvent {
 
 /** `/me waves` */
 export interface ActionEvent {
-  kind: "action";
+  type: "action";
   from: string;
   text: string;
   at: number;
 }
 
 export interface JoinedEvent {
-  kind: "joined";
+  type: "joined";
   name: string;
   at: number;
   online: number;
 }
 
 export interface LeftEvent {
-  kind: "left";
+  type: "left";
   name: string;
   reason: string;
   at: number;
@@ -36,7 +36,7 @@ export interface LeftEvent {
 }
 
 export interface RenamedEvent {
-  kind: "renamed";
+  type: "renamed";
   from: string;
   to: string;
   at: number;
@@ -44,7 +44,7 @@ export interface RenamedEvent {
 
 /** `/msg bob hi`: seen by the sender and the recipient only. */
 export interface PrivateEvent {
-  kind: "private";
+  type: "private";
   from: string;
   to: string;
   text: string;
@@ -53,32 +53,32 @@ export interface PrivateEvent {
 
 /** Sent to a member who just joined: who is here and what was said lately. */
 export interface WelcomeEvent {
-  kind: "welcome";
+  type: "welcome";
   name: string;
   users: string[];
   history: (MessageEvent | ActionEvent)[];
 }
 
 export interface UsersEvent {
-  kind: "users";
+  type: "users";
   users: string[];
 }
 
 /** Plain information for one member (e.g. the output of /help). */
 export interface InfoEvent {
-  kind: "info";
+  type: "info";
   text: string;
 }
 
 /** A request that could not be done; `code` is for programs, `text` for people. */
 export interface ErrorEvent {
-  kind: "error";
+  type: "error";
   code: ErrorCode;
   text: string;
 }
 
 export interface ShutdownEvent {
-  kind: "shutdown";
+  type: "shutdown";
   reason: string;
 }
 
