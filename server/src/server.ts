@@ -12,6 +12,7 @@ import {
 import { netcatSession, type SessionLimits } from "./netcat/session.js";
 import { textCodec } from "./netcat/text-codec.js";
 import { Room } from "./room/room.js";
+import { NAME_MAX_LENGTH } from "./text/index.js";
 
 export interface ChatServerOptions {
   host: string;
@@ -50,8 +51,9 @@ export class ChatServer {
     readonly options: ChatServerOptions,
     readonly log: Logger,
   ) {
-    this.room = new Room({ historySize: options.historySize });
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    const { maxLineBytes, linesPerSecond, burst } = this.limits;
+    this.room = new Room({ historySize: options.historySize, limits: { maxLineBytes, linesPerSecond, burst, maxNameLength: NAME_MAX_LENGTH } });
   }
 
   /** The bound TCP port (after `run()` has started listening). */

@@ -1,5 +1,5 @@
 import { Event, Queue, type Operation } from "../../../shared/src/loop/index.js";
-import type { ErrorEvent, RoomEvent, ServerEvent } from "../../../shared/src/protocol/index.js";
+import { PROTOCOL_VERSION, type ErrorEvent, type RoomEvent, type ServerEvent, type ServerLimits } from "../../../shared/src/protocol/index.js";
 import { nameKey, validateName } from "../text/index.js";
 import { History } from "./history.js";
 import type { Codec } from "./member.js";
@@ -16,6 +16,8 @@ type Broadcast =
 
 export interface RoomOptions {
   historySize: number;
+  /** Told to every member in the welcome. */
+  limits: ServerLimits;
   /** How many broadcasts may wait for the broadcaster before senders wait (backpressure). */
   queueSize?: number;
   now?: () => number;
@@ -35,6 +37,7 @@ export class Room {
   private readonly queue: Queue<Broadcast>;
   private readonly history: History;
   private readonly now: () => number;
+  private readonly limits: ServerLimits;
   private writersRunning = 0;
   private readonly writersDone = new Event();
 
@@ -42,6 +45,7 @@ export class Room {
     this.queue = new Queue<Broadcast>(options.queueSize ?? 10_000);
     this.history = new History(options.historySize);
     this.now = options.now ?? Date.now;
+    this.limits = options.limits;
     this.writersDone.set();
   }
 
@@ -155,7 +159,14 @@ export class Room {
       case "enter": {
         const member = b.member;
         this.present.add(member);
-        member.send({ type: "welcome", name: member.name, users: this.users(), history: this.history.recent() });
+        member.send({
+          type: "welcome",
+          protocol: PROTOCOL_VERSION,
+          name: member.name,
+          users: this.users(),
+          history: this.history.recent(),
+          limits: this.limits,
+        });
         this.fanOut({ type: "joined", name: member.name, at: this.now(), online: this.present.size }, member);
         return;
       }

@@ -51,12 +51,22 @@ export interface PrivateEvent {
   at: number;
 }
 
+/** The limits a client should respect (sent in the welcome, so clients need not guess). */
+export interface ServerLimits {
+  maxLineBytes: number;
+  linesPerSecond: number;
+  burst: number;
+  maxNameLength: number;
+}
+
 /** Sent to a member who just joined: who is here and what was said lately. */
 export interface WelcomeEvent {
   type: "welcome";
+  protocol: number;
   name: string;
   users: string[];
   history: (MessageEvent | ActionEvent)[];
+  limits: ServerLimits;
 }
 
 export interface UsersEvent {
@@ -93,7 +103,12 @@ export type ErrorCode =
   | "too-slow"
   | "flooding"
   | "server-full"
-  | "timeout";
+  | "timeout"
+  | "bad-json"
+  | "bad-command"
+  | "too-large"
+  | "not-joined"
+  | "already-joined";
 
 /** Events every member receives, in the room's one global order. */
 export type RoomEvent = MessageEvent | ActionEvent | JoinedEvent | LeftEvent | RenamedEvent | PrivateEvent;
