@@ -1,0 +1,1 @@
+export { WsConnection, type WsClosed, type WsConnectionOptions } from "./ws-connection.js";

@@ -1,0 +1,145 @@
+import { WebSocket, type RawData } from "ws";
+import {
+  currentTask,
+  once,
+  parkOn,
+  Queue,
+  QueueClosed,
+  type Loop,
+  type Operation,
+  type Task,
+} from "../loop/index.js";
+
+export interface WsConnectionOptions {
+  /** Frames received but not yet taken before the connection is closed with 1008 (policy). */
+  maxQueuedFrames?: number;
+  /** Bytes sent but not yet written to the socket above which `send` parks. */
+  highWaterBytes?: number;
+}
+
+/** The peer closed the connection, or it failed; `code` is the WebSocket close code. */
+export interface WsClosed {
+  code: number;
+  reason: string;
+}
+
+/**
+ * A WebSocket driven by the loop, for both ends (server sessions, the bot, the TUI): `ws` events
+ * feed loop primitives. Received text frames wait in a bounded Queue for the reader task;
+ * `send` parks while too many bytes are still on their way to the socket (backpressure, counted
+ * with ws's write callbacks), so one slow peer only slows the task writing to it.
+ */
+export class WsConnection {
+  private readonly frames: Queue<string>;
+  private readonly highWaterBytes: number;
+  private inFlightBytes = 0;
+  private sender: Task<unknown> | null = null;
+  private readonly release: () => void;
+  closedWith: WsClosed | null = null;
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly loop: Loop,
+    options: WsConnectionOptions = {},
+  ) {
+    this.frames = new Queue<string>(Infinity);
+    this.highWaterBytes = options.highWaterBytes ?? 64 * 1024;
+    const maxQueued = options.maxQueuedFrames ?? 1000;
+    this.release = loop.hold(); // an open socket may wake a task: not a deadlock
+    socket.on("message", (data: RawData, isBinary: boolean) => {
+      if (this.closedWith !== null) return;
+      if (isBinary) {
+        this.close(1003, "text frames only");
+        return;
+      }
+      if (this.frames.size >= maxQueued) {
+        this.close(1008, "too many messages waiting");
+        return;
+      }
+      this.frames.tryPut(rawToString(data));
+    });
+    socket.on("close", (code: number, reason: Buffer) => this.ended({ code, reason: reason.toString() }));
+    socket.on("error", () => {
+      // 'close' follows every 'error'; handling it here keeps the process alive
+    });
+  }
+
+  /** Opens a client connection to `url`; parks until it is open, throws if it cannot be. */
+  static *connect(url: string, options: WsConnectionOptions & { maxPayload?: number } = {}): Operation<WsConnection> {
+    const loop = currentTask().loop;
+    const socket = new WebSocket(url, { maxPayload: options.maxPayload ?? 1024 * 1024 });
+    try {
+      yield* once(socket, "open", { waitingOn: `websocket open ${url}`, onCancel: () => socket.terminate() });
+    } catch (error) {
+      socket.terminate();
+      throw error;
+    }
+    return new WsConnection(socket, loop, options);
+  }
+
+  /** The next text frame, or null once the connection is closed (see `closedWith`). */
+  *receive(): Operation<string | null> {
+    try {
+      return yield* this.frames.get();
+    } catch (error) {
+      if (error instanceof QueueClosed) return null;
+      throw error;
+    }
+  }
+
+  /** Sends a text frame; parks while more than the high-water mark is still being written. */
+  *send(text: string): Operation<void> {
+    if (this.closedWith !== null) throw new Error(`the WebSocket is closed (${this.closedWith.code})`);
+    const bytes = Buffer.byteLength(text);
+    this.inFlightBytes += bytes;
+    // The callback runs once the frame is written (or the socket failed; 'close' follows).
+    this.socket.send(text, () => {
+      this.inFlightBytes -= bytes;
+      this.wakeSender();
+    });
+    while (this.inFlightBytes > this.highWaterBytes && this.closedWith === null) {
+      const task = currentTask();
+      this.sender = task;
+      yield* parkOn(task, "websocket drain", () => {
+        this.sender = null;
+      });
+    }
+  }
+
+  /** Bytes handed to `send` and not yet written (ws's `bufferedAmount` plus our own count). */
+  get buffered(): number {
+    return Math.max(this.inFlightBytes, this.socket.bufferedAmount);
+  }
+
+  /** Starts the closing handshake (or drops the socket if it never opened). Idempotent. */
+  close(code = 1000, reason = ""): void {
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.close(code, reason);
+    else if (this.socket.readyState === WebSocket.CONNECTING) this.socket.terminate();
+  }
+
+  /** Drops the connection at once, without a handshake (for peers that do not answer). */
+  terminate(): void {
+    this.socket.terminate();
+  }
+
+  private ended(closed: WsClosed): void {
+    if (this.closedWith !== null) return;
+    this.closedWith = closed;
+    this.frames.close("the WebSocket is closed");
+    this.wakeSender();
+    this.release();
+  }
+
+  private wakeSender(): void {
+    const task = this.sender;
+    if (task === null) return;
+    this.sender = null;
+    this.loop.wake(task, undefined);
+  }
+}
+
+function rawToString(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString("utf8");
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString("utf8");
+  return data.toString("utf8");
+}
