@@ -1,9 +1,7 @@
 import type { Logger } from "pino";
 import {
-  Cancelled,
   currentTask,
   maybeCurrentTask,
-  spawn,
   timeout,
   TimeoutError,
   type Connection,
@@ -11,6 +9,7 @@ import {
 } from "../../../shared/src/loop/index.js";
 import type { ErrorEvent, ServerEvent } from "../../../shared/src/protocol/index.js";
 import { runCommand, type CommandContext } from "../room/commands.js";
+import { stayInRoom, type Wire } from "../room/presence.js";
 import type { Member } from "../room/member.js";
 import { Outbox, type OutboxLimits } from "../room/outbox.js";
 import type { Room } from "../room/room.js";
@@ -61,34 +60,11 @@ export function* netcatSession(connection: Connection, room: Room, limits: Sessi
   if (member === null) return; // left before choosing a name
 
   const memberLog = log.child({ name: member.name });
-  memberLog.info("joined");
-  // A write that fails (reset, broken pipe) ends the session like a read that fails.
-  const writeFailed = (error: unknown): void => {
-    memberLog.info({ err: error }, "write failed");
-    session.cancel("connection lost");
+  const wire: Wire = {
+    write: (lines) => writer.write(lines.join("")),
+    finish: () => writer.end(), // flushed: half-close, the client sees EOF
   };
-  const writerTask = spawn(writeLoop(connection, outbox, room, writeFailed), { name: `writer ${member.name}` });
-  let reason = "connection closed";
-  try {
-    yield* room.enter(member);
-    reason = yield* readLoop(input, room, member, limits, memberLog);
-  } catch (error) {
-    if (error instanceof Cancelled && error.task === session) {
-      reason = member.kickedFor ?? error.reason; // kicked, connection lost, or the server stops
-    } else {
-      reason = "connection error";
-      memberLog.info({ err: error }, "connection error");
-    }
-  } finally {
-    yield* room.leave(member, reason); // the broadcaster closes the outbox after the last line
-    try {
-      yield* timeout(limits.flushTimeoutMs, writerTask.join()); // let queued lines reach the user
-    } catch {
-      // a peer that does not read gets no more time; the socket is closed by serve()
-    }
-    if (member.kickedFor === "too slow") memberLog.warn({ outboxLines: outbox.size }, "too slow: disconnected");
-    memberLog.info({ reason }, "left");
-  }
+  yield* stayInRoom(room, member, outbox, wire, () => readLoop(input, room, member, limits, memberLog), limits.flushTimeoutMs, memberLog);
 }
 
 /** Prompts until the user picks a free, valid name; null if they leave first. */
@@ -144,23 +120,5 @@ function* readLoop(input: NetcatInput, room: Room, member: Member, limits: Sessi
       yield* room.say(member, text);
     }
     if (member.kickedFor !== null) return member.kickedFor;
-  }
-}
-
-/** The writer task: drains the outbox to the socket, waiting on drain (backpressure). */
-function* writeLoop({ writer }: Connection, outbox: Outbox, room: Room, writeFailed: (error: unknown) => void): Operation<void> {
-  room.writerStarted();
-  try {
-    for (;;) {
-      const text = yield* outbox.takeAll();
-      if (text === null) break;
-      yield* writer.write(text);
-    }
-    yield* writer.end(); // flushed: tell the client we are done
-  } catch (error) {
-    if (error instanceof Cancelled) throw error;
-    writeFailed(error); // a dead peer, not a server failure
-  } finally {
-    room.writerEnded();
   }
 }

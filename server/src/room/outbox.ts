@@ -54,8 +54,8 @@ export class Outbox {
     this.wakeWriter();
   }
 
-  /** Everything queued, joined into one string (one socket write); parks while empty; null once closed and drained. */
-  *takeAll(): Operation<string | null> {
+  /** Everything queued, oldest first (one socket write or a burst of frames); parks while empty; null once closed and drained. */
+  *takeAll(): Operation<string[] | null> {
     while (this.lines.length === 0) {
       if (this.closed) return null;
       const task = currentTask();
@@ -64,10 +64,10 @@ export class Outbox {
         this.writer = null;
       });
     }
-    let text = "";
-    for (let line = this.lines.shift(); line !== undefined; line = this.lines.shift()) text += line;
+    const batch: string[] = [];
+    for (let line = this.lines.shift(); line !== undefined; line = this.lines.shift()) batch.push(line);
     this.bytes = 0;
-    return text;
+    return batch;
   }
 
   private wakeWriter(): void {
