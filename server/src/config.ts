@@ -2,6 +2,8 @@
 export interface ServerConfig {
   host: string;
   tcpPort: number;
+  wsPort: number;
+  keepaliveMs: number;
   historySize: number;
   maxClients: number;
   logLevel: string;
@@ -30,6 +32,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const config: ServerConfig = {
     host: env.CHAT_HOST || "0.0.0.0",
     tcpPort: integer(env, "CHAT_TCP_PORT", 4000, 0, 65535, problems),
+    wsPort: integer(env, "CHAT_WS_PORT", 4001, 0, 65535, problems),
+    keepaliveMs: integer(env, "CHAT_WS_KEEPALIVE_S", 30, 1, 3600, problems) * 1000,
     historySize: integer(env, "CHAT_HISTORY", 20, 0, 10_000, problems),
     maxClients: integer(env, "CHAT_MAX_CLIENTS", 1000, 1, 1_000_000, problems),
     logLevel: env.LOG_LEVEL || "info",

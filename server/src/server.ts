@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import {
+  currentTask,
   Event,
   listen,
   scope,
@@ -7,8 +8,13 @@ import {
   timeout,
   type Connection,
   type Listener,
+  type Loop,
   type Operation,
 } from "../../shared/src/loop/index.js";
+import { encodeServerEvent } from "../../shared/src/protocol/index.js";
+import type { WsConnection } from "../../shared/src/ws/index.js";
+import { HttpEndpoint, listenHttp } from "./ws/http-endpoint.js";
+import { wsSession, type WsLimits } from "./ws/session.js";
 import { netcatSession, type SessionLimits } from "./netcat/session.js";
 import { textCodec } from "./netcat/text-codec.js";
 import { Room } from "./room/room.js";
@@ -17,12 +23,22 @@ import { NAME_MAX_LENGTH } from "./text/index.js";
 export interface ChatServerOptions {
   host: string;
   tcpPort: number;
+  /** The HTTP port: WebSocket at /ws and GET /healthz (0 = any free port). */
+  wsPort: number;
+  /** WebSocket keepalive: a ping this often; no pong by the next one drops the peer. */
+  keepaliveMs?: number;
   historySize: number;
   maxClients: number;
   limits?: Partial<SessionLimits>;
   /** How long a shutdown waits for outboxes to flush before it closes the sockets. */
   shutdownGraceMs?: number;
 }
+
+/** A WebSocket frame larger than this closes the connection with 1009. */
+const MAX_FRAME_BYTES = 64 * 1024;
+/** A JSON command larger than this gets a "too-large" error (the connection stays). */
+const MAX_COMMAND_BYTES = 16 * 1024;
+const SERVER_FULL = { type: "error", code: "server-full", text: "the server is full; please try again later" } as const;
 
 export const DEFAULT_LIMITS: SessionLimits = {
   maxLineBytes: 1024,
@@ -42,6 +58,8 @@ export class ChatServer {
   readonly room: Room;
   readonly limits: SessionLimits;
   private listener: Listener | null = null;
+  private http: HttpEndpoint | null = null;
+  private readonly startedAt = Date.now();
   private readonly stopRequested = new Event();
   private stopReason = "shutdown";
   private sessions = 0;
@@ -62,6 +80,12 @@ export class ChatServer {
     return this.listener.port;
   }
 
+  /** The bound HTTP/WebSocket port (after `run()` has started listening). */
+  get wsPort(): number {
+    if (this.http === null) throw new Error("the server is not listening yet");
+    return this.http.port;
+  }
+
   /** Asks a running server to shut down gracefully. */
   stop(reason = "shutdown"): void {
     this.stopReason = reason;
@@ -72,45 +96,105 @@ export class ChatServer {
   *run(onListening?: (server: ChatServer) => void): Operation<void> {
     const listener = yield* listen({ host: this.options.host, port: this.options.tcpPort });
     this.listener = listener;
+    const loop = currentTask().loop;
+    let http: HttpEndpoint;
+    try {
+      http = yield* listenHttp({ host: this.options.host, port: this.options.wsPort, maxFrameBytes: MAX_FRAME_BYTES, health: () => this.healthOn(loop) });
+    } catch (error) {
+      listener.close();
+      throw error;
+    }
+    this.http = http;
     this.log.info({ host: listener.host, port: listener.port }, "listening for netcat users");
+    this.log.info({ host: this.options.host, port: http.port }, "listening for WebSocket users on /ws (and /healthz)");
     onListening?.(this);
     const server = this;
     yield* scope(function* (s) {
       s.spawn(server.room.broadcaster(), { name: "broadcaster" });
-      const serving = s.spawn(serve(listener, (c) => server.admit(c), { onError: (e, c) => server.log.warn({ err: e, remote: c.peer }, "session failed") }), {
+      const tcp = s.spawn(serve(listener, (c) => server.admitTcp(c), { onError: (e, c) => server.log.warn({ err: e, remote: c.peer }, "session failed") }), {
         name: "tcp accept loop",
       });
+      const ws = s.spawn(server.serveWebSockets(http), { name: "websocket accept loop" });
       yield* server.stopRequested.wait();
       server.log.info({ reason: server.stopReason }, "shutting down");
       listener.close(); // no new connections
+      http.close();
       server.room.announceAndClose({ type: "shutdown", reason: server.stopReason });
       try {
         yield* timeout(server.options.shutdownGraceMs ?? 3_000, server.room.allWritersEnded());
       } catch {
         server.log.warn("some clients did not take their last lines in time");
       }
-      yield* serving.halt(); // ends every session (they leave the room) and closes sockets
+      yield* tcp.halt(); // ends every session (they leave the room) and closes sockets
+      yield* ws.halt();
       s.cancelAll("shutdown");
     });
     this.log.info("stopped");
   }
 
+  /** The WebSocket accept loop: a task per connection, like serve() for TCP. */
+  private *serveWebSockets(http: HttpEndpoint): Operation<void> {
+    const server = this;
+    yield* scope(function* (s) {
+      for (;;) {
+        const connection = yield* http.accept();
+        if (connection === null) return;
+        s.spawn(server.admitWebSocket(connection), { name: "websocket connection" });
+      }
+    });
+  }
+
   /** One TCP connection: a polite refusal past the limit, otherwise a netcat session. */
-  private *admit(connection: Connection): Operation<void> {
-    const log = this.log.child({ conn: this.nextConnectionId++, remote: connection.peer });
-    if (this.sessions >= this.options.maxClients) {
-      log.warn({ maxClients: this.options.maxClients }, "refused: server full");
-      yield* connection.writer.write(textCodec.encode({ type: "error", code: "server-full", text: "the server is full; please try again later" }));
+  private *admitTcp(connection: Connection): Operation<void> {
+    const log = this.log.child({ conn: this.nextConnectionId++, transport: "tcp", remote: connection.peer });
+    if (this.full(log)) {
+      yield* connection.writer.write(textCodec.encode(SERVER_FULL));
       yield* connection.writer.end();
       return;
     }
+    yield* this.counted(log, netcatSession(connection, this.room, this.limits, log));
+  }
+
+  /** One WebSocket connection: the same limits, counted together with TCP. */
+  private *admitWebSocket(connection: WsConnection): Operation<void> {
+    const log = this.log.child({ conn: this.nextConnectionId++, transport: "ws", remote: connection.peer });
+    try {
+      if (this.full(log)) {
+        yield* connection.send(encodeServerEvent(SERVER_FULL));
+        connection.close(1013, "server full");
+        return;
+      }
+      const ws: WsLimits = { keepaliveMs: this.options.keepaliveMs ?? 30_000, maxCommandBytes: MAX_COMMAND_BYTES };
+      yield* this.counted(log, wsSession(connection, this.room, this.limits, ws, log));
+    } finally {
+      connection.terminate(); // like serve() closing a TCP socket when its task ends
+    }
+  }
+
+  private full(log: Logger): boolean {
+    if (this.sessions < this.options.maxClients) return false;
+    log.warn({ maxClients: this.options.maxClients }, "refused: server full");
+    return true;
+  }
+
+  private *counted(log: Logger, session: Operation<void>): Operation<void> {
     this.sessions++;
     log.info("connected");
     try {
-      yield* netcatSession(connection, this.room, this.limits, log);
+      yield* session;
     } finally {
       this.sessions--;
       log.info("disconnected");
     }
+  }
+
+  private healthOn(loop: Loop): object {
+    return {
+      status: "ok",
+      uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
+      members: this.room.online,
+      connections: this.sessions,
+      loop: { ...loop.stats, hostWait: loop.hostWait },
+    };
   }
 }

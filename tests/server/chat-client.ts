@@ -93,7 +93,7 @@ export interface RunningServer {
 export async function startServer(options: Partial<ChatServerOptions> = {}): Promise<RunningServer> {
   const loop = new Loop();
   const server = new ChatServer(
-    { host: "127.0.0.1", tcpPort: 0, historySize: 20, maxClients: 1000, shutdownGraceMs: 2_000, ...options },
+    { host: "127.0.0.1", tcpPort: 0, wsPort: 0, historySize: 20, maxClients: 1000, shutdownGraceMs: 2_000, ...options },
     pino({ level: "silent" }),
   );
   let listening: () => void = () => {};

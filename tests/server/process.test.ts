@@ -37,7 +37,15 @@ function startProcess(env: Record<string, string>): { exited: Promise<number | n
 
 describe("configuration", () => {
   it("has defaults and validates every value, naming each bad one", () => {
-    expect(loadConfig({})).toEqual({ host: "0.0.0.0", tcpPort: 4000, historySize: 20, maxClients: 1000, logLevel: "info" });
+    expect(loadConfig({})).toEqual({
+      host: "0.0.0.0",
+      tcpPort: 4000,
+      wsPort: 4001,
+      keepaliveMs: 30_000,
+      historySize: 20,
+      maxClients: 1000,
+      logLevel: "info",
+    });
     expect(() => loadConfig({ CHAT_TCP_PORT: "70000", CHAT_HISTORY: "-1", LOG_LEVEL: "loud" })).toThrow(
       /CHAT_TCP_PORT must be a whole number from 0 to 65535, got "70000"; CHAT_HISTORY .*; LOG_LEVEL must be one of/,
     );
@@ -53,7 +61,7 @@ describe("configuration", () => {
 describe("the server process (npm run server)", () => {
   it("logs pino JSON, serves netcat users, and on SIGTERM tells everyone and exits 0 within 5 s", async () => {
     const port = await freePort();
-    const p = startProcess({ CHAT_HOST: "127.0.0.1", CHAT_TCP_PORT: String(port), LOG_LEVEL: "info" });
+    const p = startProcess({ CHAT_HOST: "127.0.0.1", CHAT_TCP_PORT: String(port), CHAT_WS_PORT: String(await freePort()), LOG_LEVEL: "info" });
     try {
       const deadline = Date.now() + 20_000;
       while (!p.stdout().includes("listening for netcat users")) {

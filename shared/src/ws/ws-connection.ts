@@ -15,6 +15,8 @@ export interface WsConnectionOptions {
   maxQueuedFrames?: number;
   /** Bytes sent but not yet written to the socket above which `send` parks. */
   highWaterBytes?: number;
+  /** "address:port" of the other end, for logs. */
+  peer?: string;
 }
 
 /** The peer closed the connection, or it failed; `code` is the WebSocket close code. */
@@ -36,6 +38,9 @@ export class WsConnection {
   private sender: Task<unknown> | null = null;
   private readonly release: () => void;
   closedWith: WsClosed | null = null;
+  /** What failed, if the connection failed (e.g. ws's WS_ERR_UNSUPPORTED_MESSAGE_LENGTH). */
+  error: (Error & { code?: string }) | null = null;
+  readonly peer: string;
 
   constructor(
     readonly socket: WebSocket,
@@ -44,6 +49,7 @@ export class WsConnection {
   ) {
     this.frames = new Queue<string>(Infinity);
     this.highWaterBytes = options.highWaterBytes ?? 64 * 1024;
+    this.peer = options.peer ?? "unknown";
     const maxQueued = options.maxQueuedFrames ?? 1000;
     this.release = loop.hold(); // an open socket may wake a task: not a deadlock
     socket.on("message", (data: RawData, isBinary: boolean) => {
@@ -59,8 +65,8 @@ export class WsConnection {
       this.frames.tryPut(rawToString(data));
     });
     socket.on("close", (code: number, reason: Buffer) => this.ended({ code, reason: reason.toString() }));
-    socket.on("error", () => {
-      // 'close' follows every 'error'; handling it here keeps the process alive
+    socket.on("error", (error: Error) => {
+      this.error = error; // 'close' follows; handling it here keeps the process alive
     });
   }
 

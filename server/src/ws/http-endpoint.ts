@@ -1,0 +1,95 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { WebSocketServer, type WebSocket } from "ws";
+import { currentTask, once, Queue, type Loop, type Operation } from "../../../shared/src/loop/index.js";
+import { WsConnection } from "../../../shared/src/ws/index.js";
+
+export interface HttpEndpointOptions {
+  host: string;
+  port: number;
+  /** Largest WebSocket frame accepted; a bigger one closes the connection with 1009. */
+  maxFrameBytes: number;
+  /** What GET /healthz answers (read-only: it runs in an HTTP callback, outside any task). */
+  health: () => object;
+}
+
+/**
+ * The HTTP side of the server: `GET /healthz`, the WebSocket endpoint at `/ws`, and 404 for
+ * everything else. Upgraded connections wait in a queue for the accept-loop task, like TCP
+ * connections wait for `Listener.accept`.
+ */
+export class HttpEndpoint {
+  private readonly accepted = new Queue<{ socket: WebSocket; peer: string }>();
+  private readonly wss: WebSocketServer;
+  private readonly release: () => void;
+
+  constructor(
+    readonly server: Server,
+    readonly loop: Loop,
+    private readonly options: HttpEndpointOptions,
+  ) {
+    this.release = loop.hold();
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes });
+    server.on("request", (request: IncomingMessage, response: ServerResponse) => this.answer(request, response));
+    server.on("upgrade", (request: IncomingMessage, socket: Socket, head: Buffer) => {
+      socket.on("error", () => {}); // a client that vanishes mid-handshake must not crash us
+      if (pathOf(request) !== "/ws" || this.accepted.closed) {
+        socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+        return;
+      }
+      const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+      this.wss.handleUpgrade(request, socket, head, (ws) => {
+        if (this.accepted.closed) ws.terminate();
+        else this.accepted.tryPut({ socket: ws, peer });
+      });
+    });
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /** The next WebSocket connection, or null once the endpoint is closed. */
+  *accept(): Operation<WsConnection | null> {
+    try {
+      const { socket, peer } = yield* this.accepted.get();
+      return new WsConnection(socket, this.loop, { highWaterBytes: 64 * 1024, peer });
+    } catch {
+      return null; // the queue was closed
+    }
+  }
+
+  /** Stops accepting (HTTP and WebSocket); open WebSocket connections are not affected. */
+  close(): void {
+    if (this.accepted.closed) return;
+    while (this.accepted.size > 0) this.accepted.tryGet()?.socket.terminate();
+    this.accepted.close();
+    this.server.close();
+    this.server.closeIdleConnections();
+    this.release();
+  }
+
+  private answer(request: IncomingMessage, response: ServerResponse): void {
+    if (request.method === "GET" && pathOf(request) === "/healthz") {
+      const body = JSON.stringify(this.options.health());
+      response.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+      response.end(body);
+      return;
+    }
+    response.writeHead(404, { "content-type": "text/plain" });
+    response.end("not found: try /ws (WebSocket) or /healthz\n");
+  }
+}
+
+function pathOf(request: IncomingMessage): string {
+  return (request.url ?? "/").split("?")[0] ?? "/";
+}
+
+/** Starts the HTTP server; parks until it listens, throws (e.g. EADDRINUSE) if it cannot. */
+export function* listenHttp(options: HttpEndpointOptions): Operation<HttpEndpoint> {
+  const loop = currentTask().loop;
+  const server = createServer();
+  server.listen({ host: options.host, port: options.port });
+  yield* once(server, "listening", { waitingOn: `http listen on ${options.host}:${options.port}`, onCancel: () => server.close() });
+  return new HttpEndpoint(server, loop, options);
+}

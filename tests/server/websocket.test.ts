@@ -1,0 +1,188 @@
+import { request } from "node:http";
+import { WebSocket } from "ws";
+import { describe, expect, it } from "vitest";
+import { PROTOCOL_VERSION, type ErrorEvent, type MessageEvent, type WelcomeEvent } from "../../shared/src/protocol/index.js";
+import { ChatClient, startServer } from "./chat-client.js";
+import { WsClient } from "./ws-client.js";
+
+function httpGet(port: number, path: string): Promise<{ status: number; body: string; type: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path }, (res) => {
+      let body = "";
+      res.on("data", (c: Buffer) => (body += c.toString()));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, type: String(res.headers["content-type"]) }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe("WebSocket users and netcat users share one room", () => {
+  it("see each other's messages, notices and renames", async () => {
+    const s = await startServer();
+    try {
+      const nc = await ChatClient.join(s.port, "netcat");
+      const ws = await WsClient.join(s.server.wsPort, "webby");
+      const welcome = ws.events.find((e) => e.type === "welcome") as WelcomeEvent;
+      expect(welcome).toMatchObject({ protocol: PROTOCOL_VERSION, name: "webby", users: ["netcat", "webby"] });
+      expect(welcome.limits).toEqual({ maxLineBytes: 1024, linesPerSecond: 5, burst: 10, maxNameLength: 24 });
+      expect(await nc.waitFor(/joined/)).toBe("* webby joined (2 online)");
+
+      ws.send({ type: "say", text: "hello from the web" });
+      expect(await nc.waitFor(/<webby>/)).toMatch(/^\[\d\d:\d\d\] <webby> hello from the web$/);
+      nc.send("hello from netcat");
+      const message = await ws.waitFor<MessageEvent>((e) => e.type === "message" && e.from === "netcat");
+      expect(message).toMatchObject({ type: "message", from: "netcat", text: "hello from netcat" });
+
+      ws.send({ type: "nick", name: "webster" });
+      expect(await nc.waitFor(/known as/)).toBe("* webby is now known as webster");
+      nc.send("/me waves");
+      expect(await ws.waitFor((e) => e.type === "action")).toMatchObject({ from: "netcat", text: "waves" });
+      nc.send("/msg webster psst");
+      expect(await ws.waitFor((e) => e.type === "private")).toMatchObject({ from: "netcat", to: "webster", text: "psst" });
+      ws.send({ type: "users" });
+      expect(await ws.waitFor((e) => e.type === "users")).toEqual({ type: "users", users: ["netcat", "webster"] });
+      ws.send({ type: "quit", reason: "bye" });
+      expect(await nc.waitFor(/left/)).toBe("* webster left (quit: bye; 1 online)");
+      await ws.until(() => ws.closed !== null, "the server to close");
+      expect(ws.closed?.code).toBe(1000);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("the first command must be a join; taken and invalid names are errors and the client may retry", async () => {
+    const s = await startServer();
+    try {
+      await ChatClient.join(s.port, "taken");
+      const ws = await WsClient.open(s.server.wsPort);
+      ws.send({ type: "say", text: "too early" });
+      expect(await ws.waitFor((e) => e.type === "error")).toMatchObject({ code: "not-joined" });
+      ws.send({ type: "join", name: "TAKEN" });
+      expect(await ws.waitFor((e) => e.type === "error" && e.code === "name-taken")).toBeTruthy();
+      ws.send({ type: "join", name: "bad name!" });
+      expect(await ws.waitFor((e) => e.type === "error" && e.code === "name-invalid")).toBeTruthy();
+      ws.send({ type: "join", name: "fine" });
+      expect(await ws.waitFor((e) => e.type === "welcome")).toMatchObject({ name: "fine" });
+      ws.send({ type: "join", name: "again" });
+      expect(await ws.waitFor((e) => e.type === "error" && e.code === "already-joined")).toBeTruthy();
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
+describe("WebSocket input validation", () => {
+  it("malformed JSON, wrong shapes, unknown types and too-large commands get coded errors; the connection stays usable", async () => {
+    const s = await startServer();
+    try {
+      const ws = await WsClient.join(s.server.wsPort, "tester");
+      const nc = await ChatClient.join(s.port, "watcher");
+      const errors = (): string[] => ws.events.filter((e): e is ErrorEvent => e.type === "error").map((e) => e.code);
+      ws.send("{not json");
+      ws.send("[1,2,3]");
+      ws.send({ type: "dance" });
+      ws.send({ type: "say", text: 42 });
+      ws.send({ type: "say", text: "x".repeat(20_000) }); // over the 16 KiB command limit, under the frame limit
+      ws.send({ type: "say", text: "y".repeat(2_000) }); // over the 1024-byte line limit
+      ws.send({ type: "say", text: "\u001b[2Jstill \u0007works", extra: "ignored" });
+      await nc.waitFor(/<tester> still works$/);
+      await ws.until(() => errors().length === 6, "six errors");
+      expect(errors()).toEqual(["bad-json", "bad-command", "unknown-command", "bad-command", "too-large", "line-too-long"]);
+      expect(nc.lines.some((l) => l.includes("xxxx") || l.includes("yyyy"))).toBe(false);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("an oversize frame closes the connection with 1009, and the room hears that the user left", async () => {
+    const s = await startServer();
+    try {
+      const nc = await ChatClient.join(s.port, "watcher");
+      const ws = await WsClient.join(s.server.wsPort, "big");
+      ws.send("z".repeat(100_000));
+      await ws.until(() => ws.closed !== null, "the close");
+      expect(ws.closed?.code).toBe(1009);
+      expect(await nc.waitFor(/big left/)).toBe("* big left (frame too large; 1 online)");
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("a flood is delayed, not dropped: every message arrives in order", async () => {
+    const s = await startServer({ limits: { linesPerSecond: 100, burst: 5 } });
+    try {
+      const nc = await ChatClient.join(s.port, "watcher");
+      const ws = await WsClient.join(s.server.wsPort, "flooder");
+      for (let i = 0; i < 60; i++) ws.send({ type: "say", text: `f${i}` });
+      await nc.waitFor(/<flooder> f59$/);
+      const got = nc.lines.filter((l) => l.includes("<flooder>")).map((l) => l.replace(/^.*> /, ""));
+      expect(got).toEqual(Array.from({ length: 60 }, (_, i) => `f${i}`));
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("keepalive drops a peer that stops answering pings", async () => {
+    const s = await startServer({ keepaliveMs: 100 });
+    try {
+      const nc = await ChatClient.join(s.port, "watcher");
+      const silent = await WsClient.open(s.server.wsPort, { autoPong: false });
+      silent.send({ type: "join", name: "ghost" });
+      await nc.waitFor(/ghost joined/);
+      expect(await nc.waitFor(/ghost left/)).toBe("* ghost left (no answer to ping; 1 online)");
+      await silent.until(() => silent.closed !== null, "the connection to be dropped");
+      const alive = await WsClient.join(s.server.wsPort, "alive"); // answers pings: stays
+      await nc.waitFor(/alive joined/);
+      const before = nc.lines.length;
+      alive.send({ type: "say", text: "still here after several pings" });
+      await nc.waitFor(/still here after several pings/, before);
+      expect(nc.lines.some((l) => l.includes("alive left"))).toBe(false);
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
+describe("the HTTP endpoint", () => {
+  it("GET /healthz answers 200 JSON with uptime, members and loop counters; other paths 404", async () => {
+    const s = await startServer();
+    try {
+      await ChatClient.join(s.port, "someone");
+      const health = await httpGet(s.server.wsPort, "/healthz");
+      expect(health.status).toBe(200);
+      expect(health.type).toBe("application/json");
+      const body = JSON.parse(health.body) as { status: string; members: number; uptimeS: number; loop: { steps: number; liveTasks: number } };
+      expect(body).toMatchObject({ status: "ok", members: 1 });
+      expect(body.loop.steps).toBeGreaterThan(0);
+      expect(body.loop.liveTasks).toBeGreaterThan(0);
+      expect((await httpGet(s.server.wsPort, "/nope")).status).toBe(404);
+      await expect(WsClient.open(s.server.wsPort, { path: "/elsewhere" })).rejects.toThrow(/404/);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("CHAT_MAX_CLIENTS counts both transports", async () => {
+    const s = await startServer({ maxClients: 2 });
+    try {
+      await ChatClient.join(s.port, "tcp1");
+      await WsClient.join(s.server.wsPort, "ws1");
+      const third = await WsClient.open(s.server.wsPort);
+      await third.until(() => third.closed !== null, "refusal");
+      expect(third.events).toEqual([{ type: "error", code: "server-full", text: "the server is full; please try again later" }]);
+      expect(third.closed?.code).toBe(1013);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("shutdown sends WebSocket users a shutdown event and closes them", async () => {
+    const s = await startServer();
+    const ws = await WsClient.join(s.server.wsPort, "webby");
+    await s.stop();
+    await ws.until(() => ws.closed !== null, "the close");
+    expect(ws.events.at(-1)).toEqual({ type: "shutdown", reason: "test over" });
+    expect(ws.socket.readyState).toBe(WebSocket.CLOSED);
+  });
+});

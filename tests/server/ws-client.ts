@@ -1,0 +1,71 @@
+import { WebSocket } from "ws";
+import type { ServerEvent } from "../../shared/src/protocol/index.js";
+
+/** A WebSocket test client (plain ws, outside our loop) that records every event. */
+export class WsClient {
+  readonly events: ServerEvent[] = [];
+  closed: { code: number; reason: string } | null = null;
+  private waiters: (() => void)[] = [];
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on("message", (data) => {
+      this.events.push(JSON.parse(data.toString()) as ServerEvent);
+      this.notify();
+    });
+    socket.on("close", (code, reason) => {
+      this.closed = { code, reason: reason.toString() };
+      this.notify();
+    });
+    socket.on("error", () => {});
+  }
+
+  static open(port: number, options: { autoPong?: boolean; path?: string } = {}): Promise<WsClient> {
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(`ws://127.0.0.1:${port}${options.path ?? "/ws"}`, { autoPong: options.autoPong ?? true });
+      socket.once("open", () => resolve(new WsClient(socket)));
+      socket.once("error", reject);
+    });
+  }
+
+  static async join(port: number, name: string): Promise<WsClient> {
+    const client = await WsClient.open(port);
+    client.send({ type: "join", name });
+    await client.waitFor((e) => e.type === "welcome");
+    return client;
+  }
+
+  send(command: object | string): void {
+    this.socket.send(typeof command === "string" ? command : JSON.stringify(command));
+  }
+
+  until(condition: () => boolean, what: string, deadlineMs = 20_000): Promise<void> {
+    if (condition()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.events)}`)), deadlineMs);
+      const check = (): void => {
+        if (condition()) {
+          clearTimeout(timer);
+          resolve();
+        } else this.waiters.push(check);
+      };
+      this.waiters.push(check);
+    });
+  }
+
+  /** Waits for an event matching `match` at or after index `from`. */
+  async waitFor<E extends ServerEvent = ServerEvent>(match: (e: ServerEvent) => boolean, from = 0): Promise<E> {
+    let found: ServerEvent | undefined;
+    await this.until(() => (found = this.events.slice(from).find(match)) !== undefined, String(match));
+    return found as E;
+  }
+
+  close(): void {
+    this.socket.terminate();
+  }
+
+  private notify(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+}
