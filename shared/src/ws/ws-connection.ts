@@ -1,14 +1,5 @@
 import { WebSocket, type RawData } from "ws";
-import {
-  currentTask,
-  once,
-  parkOn,
-  Queue,
-  QueueClosed,
-  type Loop,
-  type Operation,
-  type Task,
-} from "../loop/index.js";
+import { currentTask, once, Queue, QueueClosed, WaitList, type Loop, type Operation } from "../loop/index.js";
 
 export interface WsConnectionOptions {
   /** Frames received but not yet taken before the connection is closed with 1008 (policy). */
@@ -29,13 +20,15 @@ export interface WsClosed {
  * A WebSocket driven by the loop, for both ends (server sessions, the bot, the TUI): `ws` events
  * feed loop primitives. Received text frames wait in a bounded Queue for the reader task;
  * `send` parks while too many bytes are still on their way to the socket (backpressure, counted
- * with ws's write callbacks), so one slow peer only slows the task writing to it.
+ * with ws's write callbacks), so one slow peer only slows the tasks writing to it. Several tasks
+ * may send on one connection.
  */
 export class WsConnection {
   private readonly frames: Queue<string>;
   private readonly highWaterBytes: number;
   private inFlightBytes = 0;
-  private sender: Task<unknown> | null = null;
+  /** Tasks parked in `send` until the bytes in flight fall under the high-water mark. */
+  private readonly senders = new WaitList("websocket drain");
   private readonly release: () => void;
   closedWith: WsClosed | null = null;
   /** What failed, if the connection failed (e.g. ws's WS_ERR_UNSUPPORTED_MESSAGE_LENGTH). */
@@ -104,11 +97,7 @@ export class WsConnection {
       this.wakeSender();
     });
     while (this.inFlightBytes > this.highWaterBytes && this.closedWith === null) {
-      const task = currentTask();
-      this.sender = task;
-      yield* parkOn(task, "websocket drain", () => {
-        this.sender = null;
-      });
+      yield* this.senders.wait();
     }
   }
 
@@ -137,10 +126,7 @@ export class WsConnection {
   }
 
   private wakeSender(): void {
-    const task = this.sender;
-    if (task === null) return;
-    this.sender = null;
-    this.loop.wake(task, undefined);
+    if (this.inFlightBytes <= this.highWaterBytes || this.closedWith !== null) this.senders.wakeAll(undefined);
   }
 }
 

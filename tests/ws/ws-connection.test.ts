@@ -1,0 +1,53 @@
+import type { AddressInfo, Socket } from "node:net";
+import { WebSocketServer, type WebSocket } from "ws";
+import { describe, expect, it } from "vitest";
+import { Loop, spawn } from "../../shared/src/loop/index.js";
+import { WsConnection } from "../../shared/src/ws/index.js";
+
+describe("WsConnection", () => {
+  it("several tasks sending to a peer that stops reading all park on backpressure, and all resume when it reads", async () => {
+    const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    await new Promise<void>((resolve) => wss.once("listening", () => resolve()));
+    const received: string[] = [];
+    let peerSocket: Socket | null = null;
+    wss.on("connection", (ws: WebSocket, request) => {
+      peerSocket = request.socket;
+      peerSocket.pause(); // a slow reader
+      ws.on("message", (data) => received.push(data.toString()));
+    });
+    const port = (wss.address() as AddressInfo).port;
+    const loop = new Loop();
+    const frame = "x".repeat(10_000);
+    let bothParked = false;
+    const done = loop.run(function* () {
+      const connection = yield* WsConnection.connect(`ws://127.0.0.1:${port}`, { highWaterBytes: 64 * 1024 });
+      const senders = ["a", "b"].map((name) =>
+        spawn(
+          (function* () {
+            for (let i = 0; i < 1500; i++) yield* connection.send(`${name}${i} ${frame}`);
+          })(),
+          { name: `sender ${name}` },
+        ),
+      );
+      for (const s of senders) yield* s.join();
+      connection.close();
+    });
+    const deadline = Date.now() + 20_000;
+    while (!bothParked) {
+      if (Date.now() > deadline) throw new Error("the senders never both parked");
+      bothParked = (loop.dump().match(/\[parked: websocket drain\]/g) ?? []).length === 2;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    (peerSocket as Socket | null)?.resume();
+    await done;
+    await new Promise<void>((resolve) => {
+      const check = (): void => (received.length === 3000 ? resolve() : void setTimeout(check, 5));
+      check();
+    });
+    for (const name of ["a", "b"]) {
+      const mine = received.filter((m) => m.startsWith(name)).map((m) => Number(m.slice(1, m.indexOf(" "))));
+      expect(mine).toEqual(Array.from({ length: 1500 }, (_, i) => i));
+    }
+    await new Promise((resolve) => wss.close(resolve));
+  });
+});
