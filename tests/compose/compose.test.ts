@@ -1,0 +1,81 @@
+import { execFile } from "node:child_process";
+import { createServer, type AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadCompose, onThisMachine, startOrder } from "../../shared/src/compose/compose-file.js";
+import { up } from "../../shared/src/compose/run-compose.js";
+import { Event, Loop } from "../../shared/src/loop/index.js";
+import { ChatClient } from "../server/chat-client.js";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const composeFile = `${root}docker-compose.yml`;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+describe("docker-compose.yml as npm start reads it", () => {
+  it("has the server and the bot by default, the client behind a profile, and the bot after the server", () => {
+    const services = loadCompose(composeFile, {});
+    expect(services.map((s) => s.name)).toEqual(["server", "bot", "client-tui"]);
+    expect(startOrder(services).map((s) => s.name)).toEqual(["server", "bot"]);
+    const [server, bot] = services;
+    expect(server?.command).toEqual(["node", "dist/server/src/main.js"]);
+    expect(server?.environment).toMatchObject({ CHAT_TCP_PORT: "4000", CHAT_WS_PORT: "4001", LOG_LEVEL: "info" });
+    expect(server?.healthcheck?.test[0]).toBe("node");
+    expect(bot?.waitsFor).toEqual(["server"]);
+    expect(bot?.healthcheck).toBeNull();
+    expect(onThisMachine(bot?.environment ?? {}, ["server", "bot"]).CHAT_URL).toBe("ws://127.0.0.1:4001/ws");
+  });
+
+  it("fills ${VAR:-default} from the environment", () => {
+    const [server, bot] = loadCompose(composeFile, { CHAT_WS_PORT: "5001", LOG_LEVEL: "debug" });
+    expect(server?.environment.CHAT_WS_PORT).toBe("5001");
+    expect(bot?.environment.CHAT_URL).toBe("ws://server:5001/ws");
+    expect(bot?.environment.LOG_LEVEL).toBe("debug");
+  });
+});
+
+describe("npm start: the compose services as plain processes", () => {
+  beforeAll(async () => {
+    await promisify(execFile)("npm", ["run", "build"], { cwd: root });
+  }, 120_000);
+
+  it("starts the server, waits until it is healthy, starts the bot; a netcat user chats and hears a quote; stop ends both", async () => {
+    const tcpPort = await freePort();
+    const wsPort = await freePort();
+    const env = { ...process.env, CHAT_TCP_PORT: String(tcpPort), CHAT_WS_PORT: String(wsPort), BOT_INTERVAL_S: "0.3", LOG_LEVEL: "warn" };
+    const lines: string[] = [];
+    const stop = new Event();
+    const done = new Loop().run(up({ cwd: root, composeFile, env, stop, say: (l) => lines.push(l) }));
+    try {
+      const deadline = Date.now() + 30_000;
+      let alice: ChatClient | null = null;
+      while (alice === null) {
+        if (Date.now() > deadline) throw new Error(`the server never came up: ${lines.join("; ")}`);
+        alice = await ChatClient.join(tcpPort, "alice").catch(() => null);
+        if (alice === null) await new Promise((r) => setTimeout(r, 100));
+      }
+      await alice.waitFor(/QuoteBot joined|Online \(2\): QuoteBot, alice/);
+      expect(await alice.waitFor(/<QuoteBot> .+ — .+/)).toMatch(/^\[\d\d:\d\d\] <QuoteBot> /);
+      alice.send("hello from a plain process");
+      await alice.waitFor(/<alice> hello from a plain process$/);
+      expect(lines.indexOf("server is healthy")).toBeLessThan(lines.findIndex((l) => l.startsWith("started bot")));
+      stop.set();
+      await done;
+      await alice.until(() => alice.closed, "the server to close the connection");
+      expect(alice.lines.some((l) => l.startsWith("* QuoteBot left"))).toBe(true);
+      expect(alice.lines).toContain("* The server is shutting down: the server received SIGTERM");
+    } finally {
+      stop.set();
+      await done.catch(() => undefined);
+    }
+  }, 90_000);
+});
