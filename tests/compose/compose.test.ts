@@ -2,7 +2,10 @@ import { execFile } from "node:child_process";
 import { createServer, type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { beforeAll, describe, expect, it } from "vitest";
+import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCompose, onThisMachine, startOrder } from "../../shared/src/compose/compose-file.js";
 import { up } from "../../shared/src/compose/run-compose.js";
 import { Event, Loop } from "../../shared/src/loop/index.js";
@@ -43,10 +46,27 @@ describe("docker-compose.yml as npm start reads it", () => {
   });
 });
 
-describe("npm start: the compose services as plain processes", () => {
+describe("the production layout: compose services as plain processes on a production install", () => {
+  // What the Dockerfile's runtime stage holds, reproduced without Docker: the package files, a
+  // production-only install, and the built output.
+  let app = "";
   beforeAll(async () => {
     await promisify(execFile)("npm", ["run", "build"], { cwd: root });
-  }, 120_000);
+    app = mkdtempSync(join(tmpdir(), "loopchat-runtime-"));
+    for (const file of ["package.json", "package-lock.json", "docker-compose.yml"]) cpSync(`${root}${file}`, join(app, file));
+    for (const pkg of ["shared", "server", "bot", "client-tui"]) cpSync(`${root}${pkg}/package.json`, join(app, pkg, "package.json"));
+    cpSync(`${root}dist`, join(app, "dist"), { recursive: true });
+    await promisify(execFile)("npm", ["ci", "--omit=dev", "--no-audit", "--no-fund", "--ignore-scripts"], { cwd: app, env: { ...process.env, NODE_ENV: "production" } });
+  }, 300_000);
+
+  afterAll(() => {
+    if (app !== "") rmSync(app, { recursive: true, force: true });
+  });
+
+  it("has no dev dependency in it", () => {
+    expect(existsSync(join(app, "node_modules", "typescript"))).toBe(false);
+    expect(existsSync(join(app, "node_modules", "ws"))).toBe(true);
+  });
 
   it("starts the server, waits until it is healthy, starts the bot; a netcat user chats and hears a quote; stop ends both", async () => {
     const tcpPort = await freePort();
@@ -54,7 +74,7 @@ describe("npm start: the compose services as plain processes", () => {
     const env = { ...process.env, CHAT_TCP_PORT: String(tcpPort), CHAT_WS_PORT: String(wsPort), BOT_INTERVAL_S: "0.3", LOG_LEVEL: "warn" };
     const lines: string[] = [];
     const stop = new Event();
-    const done = new Loop().run(up({ cwd: root, composeFile, env, stop, say: (l) => lines.push(l) }));
+    const done = new Loop().run(up({ cwd: app, composeFile: join(app, "docker-compose.yml"), env, stop, say: (l) => lines.push(l) }));
     try {
       const deadline = Date.now() + 30_000;
       let alice: ChatClient | null = null;
@@ -73,6 +93,7 @@ describe("npm start: the compose services as plain processes", () => {
       await alice.until(() => alice.closed, "the server to close the connection");
       expect(alice.lines.some((l) => l.startsWith("* QuoteBot left"))).toBe(true);
       expect(alice.lines).toContain("* The server is shutting down: the server received SIGTERM");
+      expect(lines.filter((l) => l.includes("exited"))).toEqual(["bot exited with code 0", "server exited with code 0"]);
     } finally {
       stop.set();
       await done.catch(() => undefined);

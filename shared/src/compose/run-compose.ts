@@ -107,7 +107,8 @@ function* stopProcess(service: ServiceSpec, child: ChildProcess, graceMs: number
   say(`stopping ${service.name}`);
   child.kill("SIGTERM");
   try {
-    yield* timeout(graceMs, once(child, "exit"));
+    const code = yield* timeout(graceMs, once<number | null>(child, "exit"));
+    say(`${service.name} exited with code ${code}`);
   } catch (error) {
     if (!(error instanceof TimeoutError)) throw error;
     say(`${service.name} did not stop in ${graceMs} ms: killing it`);
