@@ -18,6 +18,7 @@ COPY shared/src shared/src
 COPY server/src server/src
 COPY bot/src bot/src
 COPY bot/quotes.txt bot/quotes.txt
+COPY client-tui/src client-tui/src
 RUN npm run build
 
 # runtime: production dependencies and the built output only, as the unprivileged node user

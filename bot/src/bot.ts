@@ -6,7 +6,7 @@
 import type { Logger } from "pino";
 import { Cancelled, currentTask, scope, sleep, timeout, type Operation } from "../../shared/src/loop/index.js";
 import type { MessageEvent } from "../../shared/src/protocol/index.js";
-import { Backoff } from "./backoff.js";
+import { Backoff } from "../../shared/src/retry/backoff.js";
 import { Cooldown } from "./cooldown.js";
 import { ChatLink, NameRefused } from "./link.js";
 import { formatQuote, type Quote, type QuoteDeck } from "./quotes.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Backoff } from "../../bot/src/backoff.js";
+import { Backoff } from "../../shared/src/retry/backoff.js";
 import { Cooldown } from "../../bot/src/cooldown.js";
 import { seededRandom } from "../../bot/src/random.js";
 

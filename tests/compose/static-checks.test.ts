@@ -71,4 +71,14 @@ describe("the Dockerfile, checked without a Docker engine", () => {
       }
     }
   });
+
+  it("the compose file's commands exist in the image's build output", () => {
+    const compose = readFileSync(`${root}docker-compose.yml`, "utf8");
+    const commands = [...compose.matchAll(/command: \[ "node", "([^"]+)" \]/g)].map((m) => m[1] as string);
+    expect(commands).toEqual(["dist/server/src/main.js", "dist/bot/src/main.js", "dist/client-tui/src/main.js"]);
+    for (const command of commands) {
+      const source = command.replace(/^dist\//, "").replace(/\.js$/, ".ts");
+      expect(existsSync(`${root}${source}`), `${source} is built into ${command}`).toBe(true);
+    }
+  });
 });

@@ -1,0 +1,438 @@
+/**
+ * The client's whole state as a plain model, with no terminal and no socket: the message pane's
+ * lines, the members, the input line with its history and completion, the connection status,
+ * the scroll position, and what the user typed that is not sent yet. Server events and key
+ * presses change it; the view only reads it. Unit tests drive it directly.
+ */
+import type { ClientCommand, ServerEvent } from "../../shared/src/protocol/index.js";
+import { COMMAND_NAMES, HELP_TEXT, parseInput } from "./commands.js";
+import { InputLine } from "./input-line.js";
+import { clock, mentions, sanitize } from "./text.js";
+
+export type LineKind =
+  | "chat" // <alice> hello
+  | "action" // * alice waves
+  | "private" // [private] alice -> bob: hi
+  | "notice" // joins, leaves, renames: dimmed
+  | "info" // server information, /help, /users
+  | "error" // refused commands, local mistakes
+  | "gap" // the connection dropped / came back
+  | "pending"; // typed while offline, waiting to be sent
+
+export interface Line {
+  id: number;
+  at: number;
+  kind: LineKind;
+  text: string;
+  from?: string;
+  to?: string;
+  /** Said by this user. */
+  mine?: boolean;
+  /** Mentions this user's name, or is a private message to them. */
+  highlight?: boolean;
+}
+
+export type ConnectionState = "naming" | "connecting" | "connected" | "disconnected";
+
+export interface Status {
+  state: ConnectionState;
+  url: string;
+  /** Why we are disconnected, or what we are waiting for. */
+  detail: string;
+  /** Reconnect attempts since the connection was lost. */
+  attempt: number;
+}
+
+/** A key press, independent of the terminal library (blessed's `key` object fits). */
+export interface Key {
+  /** Name of a special key: return, enter, up, down, tab, escape, backspace, pageup, ... */
+  name?: string | undefined;
+  /** The character typed, for printable keys. */
+  ch?: string | undefined;
+  ctrl?: boolean;
+  meta?: boolean;
+  shift?: boolean;
+}
+
+/** What a key press asks of the tasks around the state. */
+export type Effect =
+  | { type: "none" }
+  | { type: "send" } // something was added to `outbox`
+  | { type: "name"; name: string } // the user chose a name
+  | { type: "quit"; reason?: string };
+
+interface Completion {
+  /** Where the word being completed starts, and what it was before the first Tab. */
+  start: number;
+  end: number;
+  candidates: string[];
+  index: number;
+  suffix: string;
+}
+
+/** Most lines kept in the scrollback. */
+export const MAX_LINES = 5_000;
+const MAX_HISTORY = 500;
+/** Room messages remembered for skipping the replay after a reconnect (the server replays 20 by default). */
+const MAX_SEEN = 1_000;
+
+export class ChatState {
+  lines: Line[] = [];
+  members: string[] = [];
+  /** Our name once welcomed (or the one we will ask for). */
+  me: string;
+  status: Status;
+  readonly input = new InputLine();
+  /** Lines entered, oldest first. */
+  readonly history: string[] = [];
+  /** Position while walking the history with Up/Down (history.length = the draft). */
+  private historyIndex = 0;
+  private draft = "";
+  private completion: Completion | null = null;
+  /** Commands typed and not yet sent, oldest first; the writer task takes them from here. */
+  readonly outbox: { command: ClientCommand; pendingLine?: number }[] = [];
+  /** Rows scrolled up from the bottom of the message pane (0: follow new messages). */
+  scroll = 0;
+  /** The largest useful `scroll`, as the view last measured it. */
+  scrollMax = Number.POSITIVE_INFINITY;
+  /** Rows in one page of the message pane, as the view last measured it. */
+  pageRows = 10;
+  /** Lines that arrived while scrolled up. */
+  unseen = 0;
+  /** Keys of room messages seen, to skip the welcome's history replay after a reconnect. */
+  private readonly seen = new Set<string>();
+  private nextId = 1;
+  /** When the connection was lost (for the gap marker), or null. */
+  lostAt: number | null = null;
+  private welcomedOnce = false;
+
+  constructor(
+    options: { url: string; name?: string | undefined },
+    private readonly now: () => number = Date.now,
+  ) {
+    this.me = options.name ?? "";
+    this.status = { state: options.name ? "connecting" : "naming", url: options.url, detail: "", attempt: 0 };
+    if (!options.name) this.system("info", "Welcome to loopchat. Type the name you want to chat under and press Enter.");
+  }
+
+  // ---- the message pane -------------------------------------------------------------------
+
+  private add(line: Omit<Line, "id">): Line {
+    const full: Line = { id: this.nextId++, ...line };
+    this.lines.push(full);
+    if (this.lines.length > MAX_LINES) this.lines.splice(0, this.lines.length - MAX_LINES);
+    if (this.scroll > 0) this.unseen++;
+    return full;
+  }
+
+  /** A line from the client itself (help, errors, connection notices). */
+  system(kind: LineKind, text: string): Line {
+    return this.add({ at: this.now(), kind, text: sanitize(text, true) });
+  }
+
+  private key(e: { from: string; text: string; at: number }, kind: string): string {
+    return `${kind}|${e.at}|${e.from}|${e.text}`;
+  }
+
+  private isMe(name: string): boolean {
+    return this.me !== "" && name.toLowerCase() === this.me.toLowerCase();
+  }
+
+  /** Applies one event from the server. */
+  applyEvent(event: ServerEvent): void {
+    switch (event.type) {
+      case "welcome": {
+        this.me = event.name;
+        this.members = [...event.users];
+        const replay = event.history.filter((h) => !this.seen.has(this.key(h, h.type)));
+        if (this.welcomedOnce && replay.length > 0) this.system("gap", `── ${replay.length} message(s) said while you were away ──`);
+        for (const h of replay) this.applyEvent(h);
+        this.status = { ...this.status, state: "connected", detail: "", attempt: 0 };
+        if (this.lostAt !== null) {
+          this.system("gap", `── reconnected as ${event.name} at ${clock(this.now())} (offline ${Math.max(1, Math.round((this.now() - this.lostAt) / 1000))} s) ──`);
+          this.lostAt = null;
+        } else if (!this.welcomedOnce) {
+          this.system("info", `Welcome, ${event.name}! Online (${event.users.length}): ${event.users.join(", ")}. Type /help for commands.`);
+        }
+        this.welcomedOnce = true;
+        return;
+      }
+      case "message":
+      case "action": {
+        this.seen.add(this.key(event, event.type));
+        if (this.seen.size > MAX_SEEN) this.seen.delete(this.seen.values().next().value as string);
+        const mine = this.isMe(event.from);
+        this.add({
+          at: event.at,
+          kind: event.type === "message" ? "chat" : "action",
+          from: sanitize(event.from),
+          text: sanitize(event.text),
+          mine,
+          highlight: !mine && mentions(event.text, this.me),
+        });
+        return;
+      }
+      case "private": {
+        const mine = this.isMe(event.from);
+        this.add({ at: event.at, kind: "private", from: sanitize(event.from), to: sanitize(event.to), text: sanitize(event.text), mine, highlight: !mine });
+        return;
+      }
+      case "joined":
+        if (!this.members.some((m) => m.toLowerCase() === event.name.toLowerCase())) this.members.push(event.name);
+        this.add({ at: event.at, kind: "notice", text: `${sanitize(event.name)} joined (${event.online} online)` });
+        return;
+      case "left":
+        this.members = this.members.filter((m) => m.toLowerCase() !== event.name.toLowerCase());
+        this.add({ at: event.at, kind: "notice", text: `${sanitize(event.name)} left (${sanitize(event.reason)}; ${event.online} online)` });
+        return;
+      case "renamed": {
+        this.members = this.members.map((m) => (m.toLowerCase() === event.from.toLowerCase() ? event.to : m));
+        const wasMe = this.isMe(event.from);
+        if (wasMe) this.me = event.to;
+        this.add({ at: event.at, kind: "notice", text: `${sanitize(event.from)} is now known as ${sanitize(event.to)}${wasMe ? " (you)" : ""}` });
+        return;
+      }
+      case "users":
+        this.members = [...event.users];
+        this.system("info", `Online (${event.users.length}): ${event.users.join(", ")}`);
+        return;
+      case "info":
+        this.system("info", event.text);
+        return;
+      case "error":
+        this.system("error", event.text);
+        return;
+      case "shutdown":
+        this.system("gap", `the server is shutting down: ${event.reason}`);
+        return;
+    }
+  }
+
+  /** The name was refused at join: ask for another one. */
+  nameRefused(text: string): void {
+    this.system("error", `${text}. Type another name and press Enter.`);
+    this.status = { ...this.status, state: "naming", detail: "" };
+  }
+
+  connecting(attempt: number): void {
+    this.status = { ...this.status, state: "connecting", detail: "", attempt };
+  }
+
+  /** The connection dropped (or could not be made): mark the gap once, show the retry. */
+  disconnected(reason: string, retryInMs: number | null): void {
+    if (this.status.state === "connected") {
+      this.lostAt = this.now();
+      this.system("gap", `── disconnected at ${clock(this.now())}: ${reason} ──`);
+    }
+    const retry = retryInMs === null ? "" : `; retrying in ${(retryInMs / 1000).toFixed(1)} s`;
+    this.status = { ...this.status, state: "disconnected", detail: `${reason}${retry}` };
+  }
+
+  // ---- sending ----------------------------------------------------------------------------
+
+  get connected(): boolean {
+    return this.status.state === "connected";
+  }
+
+  /** Queues a command for the writer; while offline it is shown as pending. */
+  private enqueue(command: ClientCommand): void {
+    if (this.connected) {
+      this.outbox.push({ command });
+      return;
+    }
+    const shown = command.type === "say" || command.type === "me" ? command.text : command.type === "msg" ? `/msg ${command.to} ${command.text}` : `/${command.type}`;
+    const line = this.system("pending", `not connected; will send after reconnecting: ${shown}`);
+    this.outbox.push({ command, pendingLine: line.id });
+  }
+
+  /** The writer took the first queued command (it is on its way). */
+  takeOutgoing(): ClientCommand | undefined {
+    const item = this.outbox.shift();
+    if (item === undefined) return undefined;
+    if (item.pendingLine !== undefined) {
+      const line = this.lines.find((l) => l.id === item.pendingLine);
+      if (line !== undefined) {
+        line.kind = "notice";
+        line.text = line.text.replace(/^not connected; will send after reconnecting: /, "sent after reconnecting: ");
+      }
+    }
+    return item.command;
+  }
+
+  /** A command could not be sent after all: back to the front of the queue. */
+  putBack(command: ClientCommand): void {
+    this.outbox.unshift({ command });
+  }
+
+  // ---- keys -------------------------------------------------------------------------------
+
+  /** Applies one key press to the input line, history, completion and scroll. */
+  handleKey(key: Key): Effect {
+    const name = key.name;
+    if (name !== "tab") this.completion = null;
+    if (key.ctrl && name === "c") return { type: "quit" };
+    if (key.ctrl && name === "d") return this.input.text === "" ? { type: "quit" } : (this.input.deleteForward(), none);
+    if (name === "return" || name === "enter") return this.submit();
+    switch (name) {
+      case "escape":
+        this.input.clear();
+        this.historyIndex = this.history.length;
+        return none;
+      case "up":
+        this.historyUp();
+        return none;
+      case "down":
+        this.historyDown();
+        return none;
+      case "left":
+        this.input.left();
+        return none;
+      case "right":
+        this.input.right();
+        return none;
+      case "home":
+        this.input.home();
+        return none;
+      case "end":
+        this.input.end();
+        return none;
+      case "backspace":
+        this.input.backspace();
+        return none;
+      case "delete":
+        this.input.deleteForward();
+        return none;
+      case "pageup":
+        this.scrollBy(Math.max(1, this.pageRows - 1));
+        return none;
+      case "pagedown":
+        this.scrollBy(-Math.max(1, this.pageRows - 1));
+        return none;
+      case "tab":
+        this.complete();
+        return none;
+    }
+    if (key.ctrl) {
+      if (name === "a") this.input.home();
+      else if (name === "e") this.input.end();
+      else if (name === "u") this.input.killToStart();
+      else if (name === "k") this.input.killToEnd();
+      else if (name === "w") this.input.deleteWordBack();
+      else if (name === "b") this.input.left();
+      else if (name === "f") this.input.right();
+      else if (name === "l") this.scroll = 0;
+      return none;
+    }
+    if (key.meta) return none;
+    if (key.ch !== undefined && key.ch !== "") this.input.insert(key.ch);
+    return none;
+  }
+
+  /** Scrolls the message pane `rows` up (negative: down), within what there is to see. */
+  scrollBy(rows: number): void {
+    this.scroll = Math.max(0, Math.min(this.scroll + rows, this.scrollMax));
+    if (this.scroll === 0) this.unseen = 0;
+  }
+
+  private submit(): Effect {
+    const text = this.input.text;
+    this.input.clear();
+    if (text.trim() !== "" && this.history[this.history.length - 1] !== text) {
+      this.history.push(text);
+      if (this.history.length > MAX_HISTORY) this.history.shift();
+    }
+    this.historyIndex = this.history.length;
+    this.draft = "";
+    this.scroll = 0;
+    this.unseen = 0;
+    if (this.status.state === "naming") {
+      const name = text.trim();
+      if (name === "") return none;
+      if (name.startsWith("/")) {
+        if (parseInput(name).kind === "quit") return { type: "quit" };
+        this.system("error", "choose a name first (letters, digits, _ or -)");
+        return none;
+      }
+      this.me = name;
+      this.status = { ...this.status, state: "connecting", detail: "" };
+      return { type: "name", name };
+    }
+    const parsed = parseInput(text);
+    switch (parsed.kind) {
+      case "empty":
+        return none;
+      case "help":
+        this.system("info", HELP_TEXT);
+        return none;
+      case "error":
+        this.system("error", parsed.text);
+        return none;
+      case "quit":
+        return parsed.reason === undefined ? { type: "quit" } : { type: "quit", reason: parsed.reason };
+      case "send":
+        this.enqueue(parsed.command);
+        return { type: "send" };
+    }
+  }
+
+  private historyUp(): void {
+    if (this.historyIndex === 0) return;
+    if (this.historyIndex === this.history.length) this.draft = this.input.text;
+    this.historyIndex--;
+    this.input.set(this.history[this.historyIndex] ?? "");
+  }
+
+  private historyDown(): void {
+    if (this.historyIndex >= this.history.length) return;
+    this.historyIndex++;
+    this.input.set(this.historyIndex === this.history.length ? this.draft : (this.history[this.historyIndex] ?? ""));
+  }
+
+  /**
+   * Tab: completes the word before the cursor — a `/command` at the start of the line, otherwise
+   * a member's name (followed by ": " at the start of the line). Tab again cycles.
+   */
+  private complete(): void {
+    const c = this.completion;
+    if (c !== null && c.candidates.length > 1) {
+      c.index = (c.index + 1) % c.candidates.length;
+      this.replaceWord(c);
+      return;
+    }
+    const before = this.input.text.slice(0, this.input.cursor);
+    const start = before.search(/\S*$/u);
+    const word = before.slice(start);
+    let candidates: string[];
+    let suffix: string;
+    if (start === 0 && word.startsWith("/")) {
+      const prefix = word.slice(1).toLowerCase();
+      candidates = COMMAND_NAMES.filter((n) => n.startsWith(prefix)).map((n) => `/${n}`);
+      suffix = " ";
+    } else {
+      if (word === "") return;
+      const prefix = word.replace(/^@/, "").toLowerCase();
+      const names = [...this.members].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()));
+      candidates = names.filter((n) => n.toLowerCase().startsWith(prefix) && !this.isMe(n));
+      if (candidates.length === 0) candidates = names.filter((n) => n.toLowerCase().startsWith(prefix));
+      const firstWord = start === 0;
+      suffix = firstWord ? ": " : " ";
+      if (word.startsWith("@")) candidates = candidates.map((n) => `@${n}`);
+      // After /msg or /nick, a name is an argument, not an address.
+      if (/^\/(msg|nick)\s+$/iu.test(before.slice(0, start))) suffix = " ";
+    }
+    if (candidates.length === 0) return;
+    const state: Completion = { start, end: this.input.cursor, candidates, index: 0, suffix };
+    this.completion = state;
+    this.replaceWord(state);
+  }
+
+  private replaceWord(c: Completion): void {
+    const text = this.input.text;
+    const replacement = (c.candidates[c.index] as string) + c.suffix;
+    const after = text.slice(c.end);
+    this.input.set(text.slice(0, c.start) + replacement + after, c.start + replacement.length);
+    c.end = c.start + replacement.length;
+  }
+}
+
+const none: Effect = { type: "none" };

@@ -1,0 +1,106 @@
+/**
+ * The client's tasks on the loop, against a real server, with a recording view instead of a
+ * terminal: keys go in through the `ui` Queue (as blessed's callbacks put them), and the state
+ * is what the view would draw.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { WebSocketServer } from "ws";
+import { Loop } from "../../shared/src/loop/index.js";
+import { TuiClient, type View } from "../../client-tui/src/client.js";
+import type { ChatState } from "../../client-tui/src/state.js";
+import { ChatClient, startServer, type RunningServer } from "../server/chat-client.js";
+
+class RecordingView implements View {
+  renders = 0;
+  render(_state: ChatState): { scrollMax: number; pageRows: number } {
+    this.renders++;
+    return { scrollMax: 0, pageRows: 10 };
+  }
+}
+
+async function until(what: string, condition: () => boolean, deadlineMs = 20_000): Promise<void> {
+  const end = Date.now() + deadlineMs;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function typeLine(client: TuiClient, text: string): void {
+  for (const ch of text.split("")) client.ui.tryPut({ type: "key", key: { ch } });
+  client.ui.tryPut({ type: "key", key: { name: "return", ch: "\r" } });
+}
+
+describe("TuiClient on the loop", () => {
+  const servers: RunningServer[] = [];
+  const netcats: ChatClient[] = [];
+  afterAll(async () => {
+    for (const n of netcats) n.close();
+    for (const s of servers) await s.stop().catch(() => {});
+  });
+
+  it("sends, receives, keeps what is typed offline, reconnects under the same name, and quits", async () => {
+    const first = await startServer({});
+    servers.push(first);
+    const { port: tcpPort } = first;
+    const wsPort = first.server.wsPort;
+    const view = new RecordingView();
+    const client = new TuiClient({ url: `ws://127.0.0.1:${wsPort}/ws`, name: "alice", backoff: { baseMs: 50, capMs: 200 } }, view);
+    const state = client.state;
+    const done = new Loop().run(client.run());
+    await until("the welcome", () => state.connected);
+    const bob = await ChatClient.join(tcpPort, "bob");
+    netcats.push(bob);
+    typeLine(client, "héllo 👋");
+    await bob.waitFor(/<alice> héllo 👋$/);
+    bob.send("hi there alice");
+    await until("bob's line", () => state.lines.some((l) => l.kind === "chat" && l.text === "hi there alice" && l.highlight === true));
+    expect(state.members.sort()).toEqual(["alice", "bob"]);
+
+    await first.stop();
+    await until("the disconnect", () => state.status.state === "disconnected");
+    typeLine(client, "said while offline");
+    await until("the line to be queued", () => state.outbox.length === 1 && state.lines.at(-1)?.kind === "pending");
+    const second = await startServer({ tcpPort, wsPort });
+    servers.push(second);
+    await until("the rejoin", () => state.connected && state.lines.some((l) => l.kind === "chat" && l.mine === true && l.text === "said while offline"));
+    expect(state.me).toBe("alice");
+    expect(state.lines.filter((l) => l.kind === "gap").map((l) => l.text)).toEqual([
+      expect.stringMatching(/^the server is shutting down/),
+      expect.stringMatching(/^── disconnected at/),
+      expect.stringMatching(/^── reconnected as alice/),
+    ]);
+    const carol = await ChatClient.join(second.port, "carol");
+    netcats.push(carol);
+    client.ui.tryPut({ type: "quit", reason: "bye all" });
+    await done;
+    await carol.waitFor(/\* alice left \(quit: bye all/);
+    expect(view.renders).toBeGreaterThan(3);
+  });
+
+  it("drops a connection whose server no longer answers pings, and reconnects", async () => {
+    // A server that welcomes everyone and never answers a ping (as behind a dead network).
+    const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, autoPong: false });
+    await new Promise((resolve) => wss.once("listening", resolve));
+    let joins = 0;
+    wss.on("connection", (socket) => {
+      socket.on("message", () => {
+        joins++;
+        const limits = { maxLineBytes: 1024, linesPerSecond: 5, burst: 10, maxNameLength: 24 };
+        socket.send(JSON.stringify({ type: "welcome", protocol: 1, name: "alice", users: ["alice"], history: [], limits }));
+      });
+    });
+    const port = (wss.address() as { port: number }).port;
+    const client = new TuiClient({ url: `ws://127.0.0.1:${port}/ws`, name: "alice", keepaliveMs: 100, backoff: { baseMs: 20, capMs: 50 } }, new RecordingView());
+    const done = new Loop().run(client.run());
+    try {
+      await until("the silent server to be noticed and rejoined", () => joins >= 2);
+      expect(client.state.lines.some((l) => l.kind === "gap" && /disconnected at .*connection lost/.test(l.text))).toBe(true);
+    } finally {
+      client.ui.tryPut({ type: "quit" });
+      await done;
+      for (const c of wss.clients) c.terminate();
+      await new Promise((resolve) => wss.close(resolve));
+    }
+  });
+});
