@@ -42,8 +42,9 @@ export function* stayInRoom(
     if (error instanceof Cancelled && error.task === session) {
       reason = member.kickedFor ?? error.reason; // kicked, connection lost, or the server stops
     } else {
-      reason = "connection error";
-      log.info({ err: error }, "connection error");
+      const code = (error as NodeJS.ErrnoException | null)?.code;
+      reason = code === "ECONNRESET" || code === "EPIPE" ? "connection lost" : "connection error";
+      log.info({ err: error }, reason);
     }
   } finally {
     yield* room.leave(member, reason); // the broadcaster closes the outbox after the last line
