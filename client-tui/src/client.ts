@@ -51,6 +51,8 @@ export class TuiClient {
   private readonly dirty = new Event();
   private readonly backoff: Backoff;
   private quitReason: string | undefined;
+  /** Once `run` has returned: what the user typed that was not sent (or not confirmed), oldest first. */
+  unsent: string[] = [];
 
   constructor(
     readonly options: ClientOptions,
@@ -75,6 +77,8 @@ export class TuiClient {
           client.invalidate();
         }
         yield* connection.halt(); // its finally says quit to the server
+        client.unsent = client.state.quitting();
+        if (client.unsent.length > 0) client.view.render(client.state); // shown before leaving
         s.cancelAll("the user quit");
       });
     } finally {
@@ -190,7 +194,8 @@ export class TuiClient {
     } catch (error) {
       if (error instanceof Cancelled) {
         hungUp = true;
-        yield* link.hangUp(this.quitReason);
+        // Echoes still arriving before the server closes confirm what we sent.
+        yield* link.hangUp(this.quitReason, (event) => this.state.applyEvent(event));
       }
       throw error;
     } finally {
@@ -247,6 +252,7 @@ export class TuiClient {
       }
       this.invalidate();
       let sent = false;
+      this.state.sent(command); // awaits its echo from here (putBack takes it out again)
       try {
         // Once handed to the socket a frame is gone: a cancellation while parked on
         // backpressure must not queue it again.

@@ -74,11 +74,14 @@ export class ClientLink {
     }
   }
 
-  /** Says `quit` and waits briefly for the server to close; drops the socket otherwise. */
-  *hangUp(reason?: string): Operation<void> {
+  /**
+   * Says `quit` and waits briefly for the server to close; drops the socket otherwise. Events
+   * arriving meanwhile go to `onEvent` (the echoes of what was sent just before).
+   */
+  *hangUp(reason?: string, onEvent?: (event: ServerEvent) => void): Operation<void> {
     if (this.connection.closedWith !== null) return;
     try {
-      yield* timeout(HANG_UP_MS, this.quitAndDrain(reason));
+      yield* timeout(HANG_UP_MS, this.quitAndDrain(reason, onEvent));
     } catch (error) {
       if (!(error instanceof TimeoutError)) throw error;
       this.connection.terminate();
@@ -90,10 +93,12 @@ export class ClientLink {
     this.connection.close(1000, "client closing");
   }
 
-  private *quitAndDrain(reason?: string): Operation<void> {
+  private *quitAndDrain(reason?: string, onEvent?: (event: ServerEvent) => void): Operation<void> {
     yield* this.send(reason === undefined ? { type: "quit" } : { type: "quit", reason });
-    while ((yield* this.connection.receive()) !== null) {
-      // nothing after our goodbye matters
+    for (;;) {
+      const event = yield* this.next();
+      if (event === null) return;
+      onEvent?.(event);
     }
   }
 }

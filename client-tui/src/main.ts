@@ -37,6 +37,8 @@ async function main(): Promise<void> {
   try {
     await run(client.run(), { logger: log });
     view.destroy();
+    // The screen is gone: print what was not sent, so the user can copy it.
+    for (const line of client.unsent) process.stderr.write(`not sent: ${line}\n`);
     log.info("bye");
     process.exit(0);
   } catch (error) {

@@ -32,6 +32,44 @@ export interface Line {
   highlight?: boolean;
 }
 
+export interface OutboxItem {
+  command: ClientCommand;
+  /** The "will send after reconnecting" line shown for it, if any. */
+  pendingLine?: number;
+  /** It was sent on a connection that dropped before its echo came back. */
+  requeued?: boolean;
+}
+
+/** Commands the server echoes to their sender (the others need no acknowledgement). */
+type EchoedKind = "say" | "me" | "msg" | "nick";
+
+/** Server error codes that refuse one command (it was processed: no echo will come). */
+const REFUSALS = new Set(["line-too-long", "no-such-user", "name-taken", "name-invalid", "bad-arguments", "bad-command", "too-large", "unknown-command"]);
+
+/** The text as the server relays it: control characters dropped (a tab is a space), trimmed. */
+export function normalizeText(text: string): string {
+  return text
+    .replace(/\t/gu, " ")
+    .replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/gu, "")
+    .trim();
+}
+
+/** How a command is shown to the user (pending, not sent). */
+export function describeCommand(command: ClientCommand): string {
+  switch (command.type) {
+    case "say":
+      return command.text.startsWith("/") ? `/${command.text}` : command.text;
+    case "me":
+      return `/me ${command.text}`;
+    case "msg":
+      return `/msg ${command.to} ${command.text}`;
+    case "nick":
+      return `/nick ${command.name}`;
+    default:
+      return `/${command.type}`;
+  }
+}
+
 export type ConnectionState = "naming" | "connecting" | "connected" | "disconnected";
 
 export interface Status {
@@ -90,7 +128,13 @@ export class ChatState {
   private draft = "";
   private completion: Completion | null = null;
   /** Commands typed and not yet sent, oldest first; the writer task takes them from here. */
-  readonly outbox: { command: ClientCommand; pendingLine?: number }[] = [];
+  readonly outbox: OutboxItem[] = [];
+  /**
+   * Commands handed to the socket whose echo (`message`/`action`/`private`/`renamed` from us)
+   * has not arrived yet, oldest first. A connection can be dead before anyone notices, so these
+   * go back to the front of the outbox when it drops; an echo confirms (removes) them.
+   */
+  readonly awaiting: OutboxItem[] = [];
   /** Rows scrolled up from the bottom of the message pane (0: follow new messages). */
   scroll = 0;
   /** The largest useful `scroll`, as the view last measured it. */
@@ -145,6 +189,8 @@ export class ChatState {
         this.me = event.name;
         this.members = [...event.users];
         const replay = event.history.filter((h) => !this.seen.has(this.key(h, h.type)));
+        // A requeued line the server did get (only its echo was lost) is in the replay: not again.
+        for (const h of replay) if (this.isMe(h.from)) this.dropRequeued(h.type === "message" ? "say" : "me", h.text);
         if (this.welcomedOnce && replay.length > 0) this.system("gap", `── ${replay.length} message(s) said while you were away ──`);
         for (const h of replay) this.applyEvent(h);
         this.status = { ...this.status, state: "connected", detail: "", attempt: 0 };
@@ -162,6 +208,7 @@ export class ChatState {
         this.seen.add(this.key(event, event.type));
         if (this.seen.size > MAX_SEEN) this.seen.delete(this.seen.values().next().value as string);
         const mine = this.isMe(event.from);
+        if (mine) this.confirm(event.type === "message" ? "say" : "me", event.text);
         this.add({
           at: event.at,
           kind: event.type === "message" ? "chat" : "action",
@@ -174,6 +221,7 @@ export class ChatState {
       }
       case "private": {
         const mine = this.isMe(event.from);
+        if (mine) this.confirm("msg", event.text);
         this.add({ at: event.at, kind: "private", from: sanitize(event.from), to: sanitize(event.to), text: sanitize(event.text), mine, highlight: !mine });
         return;
       }
@@ -188,7 +236,10 @@ export class ChatState {
       case "renamed": {
         this.members = this.members.map((m) => (m.toLowerCase() === event.from.toLowerCase() ? event.to : m));
         const wasMe = this.isMe(event.from);
-        if (wasMe) this.me = event.to;
+        if (wasMe) {
+          this.me = event.to;
+          this.confirm("nick", null);
+        }
         this.add({ at: event.at, kind: "notice", text: `${sanitize(event.from)} is now known as ${sanitize(event.to)}${wasMe ? " (you)" : ""}` });
         return;
       }
@@ -200,6 +251,8 @@ export class ChatState {
         this.system("info", event.text);
         return;
       case "error":
+        // The server answers a connection's commands in order: a refusal is for the oldest one.
+        if (REFUSALS.has(event.code)) this.awaiting.shift();
         this.system("error", event.text);
         return;
       case "shutdown":
@@ -218,12 +271,48 @@ export class ChatState {
     this.status = { ...this.status, state: "connecting", detail: "", attempt };
   }
 
+  /**
+   * The echo of a command we sent arrived: it (the oldest awaiting one of that kind with that
+   * text, else the oldest of that kind) is confirmed, and so is everything sent before it (the
+   * server handles a connection's commands in order: those were done or refused).
+   */
+  private confirm(kind: EchoedKind, text: string | null): void {
+    const ofKind = (item: OutboxItem): boolean => item.command.type === kind;
+    let index = text === null ? -1 : this.awaiting.findIndex((item) => ofKind(item) && echoText(item.command) === normalizeText(text));
+    if (index < 0) index = this.awaiting.findIndex(ofKind);
+    if (index >= 0) this.awaiting.splice(0, index + 1);
+  }
+
+  /** Removes from the outbox a requeued line whose text the server's history shows it got. */
+  private dropRequeued(kind: EchoedKind, text: string): void {
+    const index = this.outbox.findIndex((item) => item.requeued === true && item.command.type === kind && echoText(item.command) === normalizeText(text));
+    if (index < 0) return;
+    const [item] = this.outbox.splice(index, 1);
+    const line = item?.pendingLine === undefined ? undefined : this.lines.find((l) => l.id === item.pendingLine);
+    if (line !== undefined) {
+      line.kind = "notice";
+      line.text = line.text.replace(PENDING_PREFIX, "delivered before the disconnect: ");
+    }
+  }
+
+  /** The writer is handing `command` to the socket: it awaits its echo. */
+  sent(command: ClientCommand): void {
+    if (!isEchoed(command)) return;
+    this.awaiting.push({ command });
+  }
+
   /** The connection dropped (or could not be made): mark the gap once, show the retry. */
   disconnected(reason: string, retryInMs: number | null): void {
     if (this.status.state === "connected") {
       this.lostAt = this.now();
       this.system("gap", `── disconnected at ${clock(this.now())}: ${reason} ──`);
     }
+    // Sent but never echoed: perhaps lost with the connection. Resend first, in order.
+    const requeued = this.awaiting.splice(0).map((item): OutboxItem => {
+      const line = this.system("pending", `not confirmed; will send after reconnecting: ${describeCommand(item.command)}`);
+      return { command: item.command, pendingLine: line.id, requeued: true };
+    });
+    this.outbox.unshift(...requeued);
     const retry = retryInMs === null ? "" : `; retrying in ${(retryInMs / 1000).toFixed(1)} s`;
     this.status = { ...this.status, state: "disconnected", detail: `${reason}${retry}` };
   }
@@ -240,8 +329,7 @@ export class ChatState {
       this.outbox.push({ command });
       return;
     }
-    const shown = command.type === "say" || command.type === "me" ? command.text : command.type === "msg" ? `/msg ${command.to} ${command.text}` : `/${command.type}`;
-    const line = this.system("pending", `not connected; will send after reconnecting: ${shown}`);
+    const line = this.system("pending", `not connected; will send after reconnecting: ${describeCommand(command)}`);
     this.outbox.push({ command, pendingLine: line.id });
   }
 
@@ -253,7 +341,7 @@ export class ChatState {
       const line = this.lines.find((l) => l.id === item.pendingLine);
       if (line !== undefined) {
         line.kind = "notice";
-        line.text = line.text.replace(/^not connected; will send after reconnecting: /, "sent after reconnecting: ");
+        line.text = line.text.replace(PENDING_PREFIX, "sent after reconnecting: ");
       }
     }
     return item.command;
@@ -261,7 +349,28 @@ export class ChatState {
 
   /** A command could not be sent after all: back to the front of the queue. */
   putBack(command: ClientCommand): void {
+    const index = this.awaiting.map((item) => item.command).lastIndexOf(command);
+    if (index >= 0) this.awaiting.splice(index, 1);
     this.outbox.unshift({ command });
+  }
+
+  /**
+   * The user is leaving: everything not sent or not confirmed is marked "not sent" in the pane,
+   * oldest first; returns how each is shown (to print once the screen is gone).
+   */
+  quitting(): string[] {
+    const left = [...this.awaiting.splice(0), ...this.outbox.splice(0)];
+    return left.map((item) => {
+      const shown = describeCommand(item.command);
+      const line = item.pendingLine === undefined ? undefined : this.lines.find((l) => l.id === item.pendingLine);
+      if (line !== undefined) {
+        line.kind = "error";
+        line.text = `not sent: ${shown}`;
+      } else {
+        this.system("error", `not sent: ${shown}`);
+      }
+      return shown;
+    });
   }
 
   // ---- keys -------------------------------------------------------------------------------
@@ -436,3 +545,16 @@ export class ChatState {
 }
 
 const none: Effect = { type: "none" };
+
+const PENDING_PREFIX = /^not (connected|confirmed); will send after reconnecting: /;
+
+function isEchoed(command: ClientCommand): command is Extract<ClientCommand, { type: EchoedKind }> {
+  if (command.type === "nick") return true;
+  // The server says nothing (and echoes nothing) for a blank line.
+  return (command.type === "say" || command.type === "me" || command.type === "msg") && normalizeText(command.text) !== "";
+}
+
+/** The text the echo of `command` will carry. */
+function echoText(command: ClientCommand): string | null {
+  return "text" in command ? normalizeText(command.text) : null;
+}

@@ -78,6 +78,72 @@ describe("TuiClient on the loop", () => {
     expect(view.renders).toBeGreaterThan(3);
   });
 
+  it("resends, exactly once, a line written into a dead connection before anyone noticed", async () => {
+    // A server that welcomes alice and then swallows everything (a connection already dead).
+    const stub = new WebSocketServer({ host: "127.0.0.1", port: 0, autoPong: false });
+    await new Promise((resolve) => stub.once("listening", resolve));
+    const swallowed: string[] = [];
+    stub.on("connection", (socket) => {
+      let welcomed = false;
+      socket.on("message", (data) => {
+        if (welcomed) {
+          swallowed.push(String(data));
+          return;
+        }
+        welcomed = true;
+        const limits = { maxLineBytes: 1024, linesPerSecond: 5, burst: 10, maxNameLength: 24 };
+        socket.send(JSON.stringify({ type: "welcome", protocol: 1, name: "alice", users: ["alice"], history: [], limits }));
+      });
+    });
+    const wsPort = (stub.address() as { port: number }).port;
+    const client = new TuiClient({ url: `ws://127.0.0.1:${wsPort}/ws`, name: "alice", backoff: { baseMs: 50, capMs: 200 } }, new RecordingView());
+    const state = client.state;
+    const done = new Loop().run(client.run());
+    let stubClosed = false;
+    try {
+      await until("the stub's welcome", () => state.connected);
+      typeLine(client, "into the void");
+      await until("the line to reach the dead connection", () => swallowed.some((raw) => raw.includes("into the void")));
+      expect(state.awaiting).toHaveLength(1); // shown as nothing yet: no echo
+      // The connection is finally noticed as gone; the real server comes up on the same port.
+      for (const c of stub.clients) c.terminate();
+      await new Promise((resolve) => stub.close(resolve));
+      stubClosed = true;
+      await until("the disconnect", () => state.status.state === "disconnected");
+      expect(state.lines.some((l) => l.kind === "pending" && l.text === "not confirmed; will send after reconnecting: into the void")).toBe(true);
+      const server = await startServer({ wsPort });
+      servers.push(server);
+      await until("the rejoin", () => state.connected);
+      typeLine(client, "marker");
+      await until("the marker's echo", () => state.lines.some((l) => l.kind === "chat" && l.mine === true && l.text === "marker"));
+      const mine = state.lines.filter((l) => l.kind === "chat" && l.mine === true).map((l) => l.text);
+      expect(mine).toEqual(["into the void", "marker"]);
+      expect(state.awaiting).toEqual([]);
+      expect(state.outbox).toEqual([]);
+      expect(state.lines.some((l) => l.text === "sent after reconnecting: into the void")).toBe(true);
+    } finally {
+      client.ui.tryPut({ type: "quit" });
+      await done;
+      if (!stubClosed) {
+        for (const c of stub.clients) c.terminate();
+        await new Promise((resolve) => stub.close(resolve));
+      }
+    }
+    expect(client.unsent).toEqual([]);
+  });
+
+  it("lists what was never sent when the user quits while offline", async () => {
+    const client = new TuiClient({ url: "ws://127.0.0.1:1/ws", name: "alice", backoff: { baseMs: 50, capMs: 200 } }, new RecordingView());
+    const done = new Loop().run(client.run());
+    await until("the failed connect", () => client.state.status.state === "disconnected");
+    typeLine(client, "nobody hears this");
+    await until("the line to be queued", () => client.state.outbox.length === 1);
+    client.ui.tryPut({ type: "quit" });
+    await done;
+    expect(client.unsent).toEqual(["nobody hears this"]);
+    expect(client.state.lines.at(-1)).toMatchObject({ kind: "error", text: "not sent: nobody hears this" });
+  });
+
   it("drops a connection whose server no longer answers pings, and reconnects", async () => {
     // A server that welcomes everyone and never answers a ping (as behind a dead network).
     const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, autoPong: false });

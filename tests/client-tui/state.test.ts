@@ -184,6 +184,86 @@ describe("ChatState: the input line", () => {
     expect(state.takeOutgoing()).toBeUndefined();
   });
 
+  /** Types a line, presses Enter, and lets the "writer" take and send it. */
+  function sendLine(state: ChatState, text: string): void {
+    type(state, text);
+    expect(state.handleKey(key("return"))).toEqual({ type: "send" });
+    const command = state.takeOutgoing();
+    if (command === undefined) throw new Error("nothing queued");
+    state.sent(command);
+  }
+
+  it("awaits the echo of a sent line, and its echo confirms it", () => {
+    const state = joined();
+    sendLine(state, "  hello\tworld  ");
+    sendLine(state, "/me waves");
+    sendLine(state, "/msg bob psst");
+    sendLine(state, "/users"); // no echo: nothing to await
+    expect(state.awaiting.map((i) => i.command.type)).toEqual(["say", "me", "msg"]);
+    state.applyEvent({ type: "message", from: "alice", text: "hello world", at: 1 });
+    expect(state.awaiting.map((i) => i.command.type)).toEqual(["me", "msg"]);
+    state.applyEvent({ type: "action", from: "alice", text: "waves", at: 2 });
+    state.applyEvent({ type: "private", from: "alice", to: "bob", text: "psst", at: 3 });
+    expect(state.awaiting).toEqual([]);
+    state.disconnected("connection lost", 500);
+    expect(state.outbox).toEqual([]); // confirmed lines are never resent
+  });
+
+  it("requeues unconfirmed lines on disconnect, in order, before lines typed later", () => {
+    const state = joined();
+    sendLine(state, "one");
+    sendLine(state, "two");
+    sendLine(state, "three");
+    state.applyEvent({ type: "message", from: "alice", text: "one", at: 1 });
+    state.disconnected("connection lost", 500);
+    expect(state.lines.filter((l) => l.kind === "pending").map((l) => l.text)).toEqual([
+      "not confirmed; will send after reconnecting: two",
+      "not confirmed; will send after reconnecting: three",
+    ]);
+    type(state, "four");
+    state.handleKey(key("return"));
+    state.applyEvent(welcome("alice", ["alice"]));
+    const resent = [state.takeOutgoing(), state.takeOutgoing(), state.takeOutgoing(), state.takeOutgoing()];
+    expect(resent).toEqual([{ type: "say", text: "two" }, { type: "say", text: "three" }, { type: "say", text: "four" }, undefined]);
+    expect(state.lines.filter((l) => l.text.startsWith("sent after reconnecting")).map((l) => l.text)).toEqual([
+      "sent after reconnecting: two",
+      "sent after reconnecting: three",
+      "sent after reconnecting: four",
+    ]);
+  });
+
+  it("does not resend a requeued line that the welcome's history shows the server got", () => {
+    const state = joined();
+    sendLine(state, "got there");
+    sendLine(state, "lost");
+    state.disconnected("connection lost", 500);
+    state.applyEvent(welcome("alice", ["alice"], [{ type: "message", from: "alice", text: "got there", at: 5 }]));
+    expect(state.takeOutgoing()).toEqual({ type: "say", text: "lost" });
+    expect(state.takeOutgoing()).toBeUndefined();
+  });
+
+  it("forgets a line the server refused (no echo will come)", () => {
+    const state = joined();
+    sendLine(state, "/msg zed hi");
+    sendLine(state, "/nick bob");
+    state.applyEvent({ type: "error", code: "no-such-user", text: "nobody called zed is online" });
+    state.applyEvent({ type: "error", code: "name-taken", text: "the name bob is taken" });
+    expect(state.awaiting).toEqual([]);
+  });
+
+  it("lists what is unsent or unconfirmed when the user quits, and marks it in the pane", () => {
+    const state = joined();
+    sendLine(state, "echoed");
+    sendLine(state, "unconfirmed");
+    state.applyEvent({ type: "message", from: "alice", text: "echoed", at: 1 });
+    state.disconnected("connection lost", 500);
+    type(state, "/me typed offline");
+    state.handleKey(key("return"));
+    expect(state.quitting()).toEqual(["unconfirmed", "/me typed offline"]);
+    expect(state.lines.filter((l) => l.kind === "error").map((l) => l.text)).toEqual(["not sent: unconfirmed", "not sent: /me typed offline"]);
+    expect(state.outbox).toEqual([]);
+  });
+
   it("asks for a name when none was given, and again when it is refused", () => {
     const state = new ChatState({ url: URL });
     expect(state.status.state).toBe("naming");
