@@ -1,32 +1,13 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { ChatClient, startServer } from "../server/chat-client.js";
 import { messagesFrom, waitForLines } from "./helpers.js";
-
-const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+import { startTsProcess, type RunningProcess } from "../helpers/processes.js";
 
 /** `node --import tsx bot/src/main.ts`, as `npm run bot` runs it. */
-function startBotProcess(env: Record<string, string>): { exited: Promise<number | null>; stdout: () => string; stderr: () => string; kill: (s: NodeJS.Signals) => void } {
-  const child = spawn(process.execPath, ["--import", "tsx", "bot/src/main.ts"], {
-    cwd: repoRoot,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-  child.stderr.on("data", (c: Buffer) => (err += c.toString()));
-  return {
-    exited: new Promise((resolve) => child.on("exit", (code) => resolve(code))),
-    stdout: () => out,
-    stderr: () => err,
-    kill: (signal) => child.kill(signal),
-  };
-}
+const startBotProcess = (env: Record<string, string>): RunningProcess => startTsProcess("bot/src/main.ts", env);
 
 describe("the bot process (npm run bot)", () => {
   it("a bad setting stops it at start with a clear message and exit code 2", async () => {

@@ -1,5 +1,4 @@
 import { execFile } from "node:child_process";
-import { createServer, type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -10,19 +9,10 @@ import { loadCompose, onThisMachine, startOrder } from "../../shared/src/compose
 import { up } from "../../shared/src/compose/run-compose.js";
 import { Event, Loop } from "../../shared/src/loop/index.js";
 import { ChatClient } from "../server/chat-client.js";
+import { freePort } from "../helpers/processes.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const composeFile = `${root}docker-compose.yml`;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 describe("docker-compose.yml as npm start reads it", () => {
   it("has the server and the bot by default, the client behind a profile, and the bot after the server", () => {

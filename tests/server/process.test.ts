@@ -1,39 +1,9 @@
-import { spawn } from "node:child_process";
-import { createServer, type AddressInfo } from "node:net";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../server/src/config.js";
 import { ChatClient } from "./chat-client.js";
+import { freePort, startTsProcess, type RunningProcess } from "../helpers/processes.js";
 
-const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-function startProcess(env: Record<string, string>): { exited: Promise<number | null>; stdout: () => string; stderr: () => string; kill: (s: NodeJS.Signals) => void } {
-  const child = spawn(process.execPath, ["--import", "tsx", "server/src/main.ts"], {
-    cwd: repoRoot,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-  child.stderr.on("data", (c: Buffer) => (err += c.toString()));
-  return {
-    exited: new Promise((resolve) => child.on("exit", (code) => resolve(code))),
-    stdout: () => out,
-    stderr: () => err,
-    kill: (signal) => child.kill(signal),
-  };
-}
+const startProcess = (env: Record<string, string>): RunningProcess => startTsProcess("server/src/main.ts", env);
 
 describe("configuration", () => {
   it("has defaults and validates every value, naming each bad one", () => {
