@@ -147,13 +147,14 @@ describe("input hygiene", () => {
       raw.socket.write("lf line\n");
       raw.socket.write("crlf line\r\n");
       raw.socket.write("a bare\rCR\n");
+      raw.socket.write("typo\x08\x08\x08\x08fixed\x7f\x7fed\n"); // telnet character mode sends BS/DEL raw
       raw.socket.write("\x1b[2J\x1b[31mred\x1b[0m and \x1b]0;title\x07bell\x07\n");
       raw.socket.write(Buffer.concat([Buffer.from("bad "), Buffer.from([0xc3, 0x28]), Buffer.from(" utf8 😀\n")]));
       raw.socket.write("\n\r\n   \n"); // empty lines are ignored
       raw.socket.write("last\n");
       await watcher.waitFor(/<telnetuser> last$/);
       const said = watcher.lines.filter((l) => l.includes("<telnetuser>")).map((l) => l.replace(/^.*<telnetuser> /, ""));
-      expect(said).toEqual(["lf line", "crlf line", "a bareCR", "red and bell", "bad \uFFFD( utf8 😀", "last"]);
+      expect(said).toEqual(["lf line", "crlf line", "a bareCR", "fixed", "red and bell", "bad \uFFFD( utf8 😀", "last"]);
       for (const l of watcher.lines) expect(l).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
     } finally {
       await s.stop();
