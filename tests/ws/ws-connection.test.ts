@@ -1,7 +1,7 @@
 import type { AddressInfo, Socket } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
 import { describe, expect, it } from "vitest";
-import { Loop, spawn } from "../../shared/src/loop/index.js";
+import { Loop, sleep, spawn } from "../../shared/src/loop/index.js";
 import { WsConnection } from "../../shared/src/ws/index.js";
 
 describe("WsConnection", () => {
@@ -51,3 +51,38 @@ describe("WsConnection", () => {
     await new Promise((resolve) => wss.close(resolve));
   });
 });
+
+describe("WsConnection.connect", () => {
+  it("a connect cancelled while the socket is still connecting fails quietly (no uncaught error)", async () => {
+    // A listener that accepts TCP but never answers the HTTP upgrade keeps the socket CONNECTING.
+    const { createServer } = await import("node:net");
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", () => resolve()));
+    const port = (silent.address() as AddressInfo).port;
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown): void => {
+      uncaught.push(error);
+    };
+    process.on("uncaughtException", onUncaught);
+    try {
+      const loop = new Loop();
+      const outcome = await loop.run(function* () {
+        const attempt = spawn(WsConnection.connect(`ws://127.0.0.1:${port}/ws`), { name: "connect" });
+        while (!/websocket open/.test(loop.dump())) yield* sleepFor(1);
+        yield* attempt.halt();
+        return attempt.outcome;
+      });
+      expect(outcome).toBe("cancelled");
+      // Give the terminated socket's late 'error' event its turn, then check nothing escaped.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off("uncaughtException", onUncaught);
+      silent.close();
+    }
+  });
+});
+
+function* sleepFor(ms: number) {
+  yield* sleep(ms);
+}

@@ -67,6 +67,9 @@ export class WsConnection {
   static *connect(url: string, options: WsConnectionOptions & { maxPayload?: number } = {}): Operation<WsConnection> {
     const loop = currentTask().loop;
     const socket = new WebSocket(url, { maxPayload: options.maxPayload ?? 1024 * 1024 });
+    // Terminating a socket that is still connecting (a cancelled connect) emits 'error' later,
+    // after once() has removed its listener: without one, that error would crash the process.
+    socket.on("error", () => {});
     try {
       yield* once(socket, "open", { waitingOn: `websocket open ${url}`, onCancel: () => socket.terminate() });
     } catch (error) {
