@@ -8,7 +8,8 @@ import { Cancelled, currentTask, scope, sleep, timeout, type Operation } from ".
 import type { MessageEvent } from "../../shared/src/protocol/index.js";
 import { Backoff } from "../../shared/src/retry/backoff.js";
 import { Cooldown } from "./cooldown.js";
-import { ChatLink, NameRefused } from "./link.js";
+import { ChatLink } from "../../shared/src/ws/index.js";
+import { joinAsBot, NameRefused } from "./link.js";
 import { formatQuote, type Quote, type QuoteDeck } from "./quotes.js";
 
 export interface QuoteBotOptions {
@@ -69,7 +70,7 @@ export class QuoteBot {
     const { url, name } = this.options;
     let link: ChatLink | null;
     try {
-      link = yield* timeout(this.options.joinTimeoutMs ?? 10_000, ChatLink.open(url, name));
+      link = yield* timeout(this.options.joinTimeoutMs ?? 10_000, joinAsBot(url, name));
     } catch (error) {
       if (error instanceof Cancelled || error instanceof NameRefused) throw error;
       return `cannot join: ${error instanceof Error ? error.message : String(error)}`;

@@ -22,7 +22,7 @@ import {
   yieldNow,
   type Operation,
 } from "../../shared/src/loop/index.js";
-import { ClientLink } from "./link.js";
+import { ChatLink } from "../../shared/src/ws/index.js";
 import { ChatState, type Key } from "./state.js";
 
 export type UiEvent = { type: "key"; key: Key } | { type: "wheel"; rows: number } | { type: "resize" } | { type: "quit"; reason?: string };
@@ -160,7 +160,7 @@ export class TuiClient {
     const state = this.state;
     let result;
     try {
-      result = yield* timeout(this.options.joinTimeoutMs ?? 10_000, ClientLink.open(this.options.url, state.me));
+      result = yield* timeout(this.options.joinTimeoutMs ?? 10_000, ChatLink.open(this.options.url, state.me));
     } catch (error) {
       if (error instanceof Cancelled) throw error;
       return `cannot connect: ${describe(error)}`;
@@ -203,7 +203,7 @@ export class TuiClient {
     }
   }
 
-  private *reader(link: ClientLink): Operation<string> {
+  private *reader(link: ChatLink): Operation<string> {
     let why = "";
     for (;;) {
       const event = yield* link.next();
@@ -218,7 +218,7 @@ export class TuiClient {
    * Pings the server every `keepaliveMs`; a server that has not answered the previous ping is
    * taken for gone (a dead network sends no close), so the reader sees the end and we reconnect.
    */
-  private *keepalive(link: ClientLink): Operation<void> {
+  private *keepalive(link: ChatLink): Operation<void> {
     const socket = link.connection.socket;
     let answered = true;
     const onPong = (): void => {
@@ -242,7 +242,7 @@ export class TuiClient {
     }
   }
 
-  private *writer(link: ClientLink): Operation<void> {
+  private *writer(link: ChatLink): Operation<void> {
     for (;;) {
       const command = this.state.takeOutgoing();
       if (command === undefined) {

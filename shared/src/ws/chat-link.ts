@@ -1,9 +1,9 @@
 /**
- * One joined connection of the terminal client to the chat server (like the bot's ChatLink, but
- * keeping the welcome, whose members and history the client shows). Reconnecting is client.ts's
- * business.
+ * One joined connection of a client (the bot, the terminal client) to the chat server: join
+ * handshake, typed commands out, typed events in, and a polite hang-up. Reconnecting is each
+ * client's own business.
  */
-import { timeout, TimeoutError, type Operation } from "../../shared/src/loop/index.js";
+import { timeout, TimeoutError, type Operation } from "../loop/index.js";
 import {
   decodeServerEvent,
   encodeClientCommand,
@@ -11,15 +11,20 @@ import {
   type ErrorEvent,
   type ServerEvent,
   type WelcomeEvent,
-} from "../../shared/src/protocol/index.js";
-import { WsConnection } from "../../shared/src/ws/index.js";
+} from "../protocol/index.js";
+import { WsConnection } from "./ws-connection.js";
 
+/** How long a hang-up waits for the server to close its side before dropping the socket. */
 const HANG_UP_MS = 2_000;
 
-export type JoinResult = { ok: true; link: ClientLink; welcome: WelcomeEvent } | { ok: false; refusal: ErrorEvent };
+export type JoinResult = { ok: true; link: ChatLink; welcome: WelcomeEvent } | { ok: false; refusal: ErrorEvent };
 
-export class ClientLink {
-  private constructor(readonly connection: WsConnection) {}
+export class ChatLink {
+  private constructor(
+    readonly connection: WsConnection,
+    /** The name the server welcomed us with. */
+    readonly name: string,
+  ) {}
 
   /**
    * Connects to `url` and joins as `name`: the link and its welcome, or the server's refusal of
@@ -36,7 +41,7 @@ export class ClientLink {
         const event = decodeServerEvent(raw);
         if (event?.type === "welcome") {
           joined = true;
-          return { ok: true, link: new ClientLink(connection), welcome: event };
+          return { ok: true, link: new ChatLink(connection, event.name), welcome: event };
         }
         if (event?.type === "error") {
           if (event.code === "name-taken" || event.code === "name-invalid") return { ok: false, refusal: event };
