@@ -111,10 +111,9 @@ export class ChatServer {
     const server = this;
     yield* scope(function* (s) {
       s.spawn(server.room.broadcaster(), { name: "broadcaster" });
-      const tcp = s.spawn(serve(listener, (c) => server.admitTcp(c), { onError: (e, c) => server.log.warn({ err: e, remote: c.peer }, "session failed") }), {
-        name: "tcp accept loop",
-      });
-      const ws = s.spawn(server.serveWebSockets(http), { name: "websocket accept loop" });
+      const onError = (error: unknown, c: { peer: string }): void => server.log.warn({ err: error, remote: c.peer }, "session failed");
+      const tcp = s.spawn(serve(listener, (c) => server.admitTcp(c), { onError }), { name: "tcp accept loop" });
+      const ws = s.spawn(serve(http, (c) => server.admitWebSocket(c), { onError }), { name: "websocket accept loop" });
       yield* server.stopRequested.wait();
       server.log.info({ reason: server.stopReason }, "shutting down");
       listener.close(); // no new connections
@@ -130,18 +129,6 @@ export class ChatServer {
       s.cancelAll("shutdown");
     });
     this.log.info("stopped");
-  }
-
-  /** The WebSocket accept loop: a task per connection, like serve() for TCP. */
-  private *serveWebSockets(http: HttpEndpoint): Operation<void> {
-    const server = this;
-    yield* scope(function* (s) {
-      for (;;) {
-        const connection = yield* http.accept();
-        if (connection === null) return;
-        s.spawn(server.admitWebSocket(connection), { name: "websocket connection" });
-      }
-    });
   }
 
   /** One TCP connection: a polite refusal past the limit, otherwise a netcat session. */
@@ -167,7 +154,7 @@ export class ChatServer {
       const ws: WsLimits = { keepaliveMs: this.options.keepaliveMs ?? 30_000, maxCommandBytes: MAX_COMMAND_BYTES };
       yield* this.counted(log, wsSession(connection, this.room, this.limits, ws, log));
     } finally {
-      connection.terminate(); // like serve() closing a TCP socket when its task ends
+      connection.terminate(); // not only close(): a peer that never answers the closing handshake must not keep its socket
     }
   }
 

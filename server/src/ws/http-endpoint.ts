@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
-import { currentTask, once, Queue, type Loop, type Operation } from "../../../shared/src/loop/index.js";
+import { currentTask, once, Queue, QueueClosed, type Loop, type Operation } from "../../../shared/src/loop/index.js";
 import { WsConnection } from "../../../shared/src/ws/index.js";
 
 export interface HttpEndpointOptions {
@@ -54,8 +54,9 @@ export class HttpEndpoint {
     try {
       const { socket, peer } = yield* this.accepted.get();
       return new WsConnection(socket, this.loop, { highWaterBytes: 64 * 1024, peer });
-    } catch {
-      return null; // the queue was closed
+    } catch (error) {
+      if (error instanceof QueueClosed) return null; // the endpoint was closed
+      throw error; // e.g. our task's own cancellation
     }
   }
 

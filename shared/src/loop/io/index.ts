@@ -3,4 +3,4 @@ export { StreamReader, LineTooLong, type ReadLineOptions } from "./stream-reader
 export { StreamWriter, StreamClosed } from "./stream-writer.js";
 export { once } from "./once.js";
 export { Connection, connect, type ConnectOptions } from "./connection.js";
-export { Listener, listen, serve, type ListenOptions, type ServeOptions } from "./serve.js";
+export { Listener, listen, serve, type Acceptor, type AcceptedConnection, type ListenOptions, type ServeOptions } from "./serve.js";

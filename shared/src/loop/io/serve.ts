@@ -97,43 +97,56 @@ export function* listen(options: ListenOptions = {}): Operation<Listener> {
   return new Listener(server, loop);
 }
 
-export interface ServeOptions {
+/** Anything `serve` can run an accept loop on: a TCP Listener, the server's WebSocket endpoint. */
+export interface Acceptor<C extends AcceptedConnection> {
+  /** The next connection, or null once closed. */
+  accept(): Operation<C | null>;
+  close(): void;
+}
+
+export interface AcceptedConnection {
+  /** "address:port" of the peer, for names and reports. */
+  readonly peer: string;
+  close(): void;
+}
+
+export interface ServeOptions<C extends AcceptedConnection = Connection> {
   /** Where a connection handler's error goes (default: the loop's logger). The server carries on. */
-  onError?: (error: unknown, connection: Connection) => void;
+  onError?: (error: unknown, connection: C) => void;
 }
 
 /**
- * The accept loop as a task: each connection runs `handler` in its own child task, and its socket
- * is closed when the handler ends. A failing handler is reported and does not stop the server.
+ * The accept loop as a task: each connection runs `handler` in its own child task, and is closed
+ * when the handler ends. A failing handler is reported and does not stop the server.
  *
- * `listener.close()` stops accepting and lets running connections finish; cancelling the task
+ * Closing the acceptor stops accepting and lets running connections finish; cancelling the task
  * that runs `serve` cancels every connection task (their `finally` blocks run) and closes the
- * listener — a clean shutdown.
+ * acceptor — a clean shutdown.
  */
-export function* serve(
-  listener: Listener,
-  handler: (connection: Connection) => Operation<void>,
-  options: ServeOptions = {},
+export function* serve<C extends AcceptedConnection = Connection>(
+  acceptor: Acceptor<C>,
+  handler: (connection: C) => Operation<void>,
+  options: ServeOptions<C> = {},
 ): Operation<void> {
-  const onError =
-    options.onError ?? ((error: unknown, c: Connection) => listener.loop.reportError(error, `connection ${c.peer} failed`));
+  const loop = currentTask().loop;
+  const onError = options.onError ?? ((error: unknown, c: C) => loop.reportError(error, `connection ${c.peer} failed`));
   try {
     yield* scope(function* (s) {
       for (;;) {
-        const connection = yield* listener.accept();
+        const connection = yield* acceptor.accept();
         if (connection === null) return; // closed: the scope waits for the connections still open
         s.spawn(runConnection(connection, handler, onError), { name: `connection ${connection.peer}` });
       }
     });
   } finally {
-    listener.close();
+    acceptor.close();
   }
 }
 
-function* runConnection(
-  connection: Connection,
-  handler: (connection: Connection) => Operation<void>,
-  onError: (error: unknown, connection: Connection) => void,
+function* runConnection<C extends AcceptedConnection>(
+  connection: C,
+  handler: (connection: C) => Operation<void>,
+  onError: (error: unknown, connection: C) => void,
 ): Operation<void> {
   try {
     yield* handler(connection);
