@@ -197,13 +197,15 @@ export class Room {
 
   /** Hands `event` to every member present (but `except`), encoding it once per codec. */
   private fanOut(event: RoomEvent, except: Member | null = null): void {
-    let lastCodec: Codec | null = null;
-    let line = "";
+    // Members of different transports are interleaved in joining order, so remember every
+    // encoding made for this event, not only the last one.
+    const encoded = new Map<Codec, string>();
     for (const member of this.present) {
       if (member === except) continue;
-      if (member.codec !== lastCodec) {
-        lastCodec = member.codec;
+      let line = encoded.get(member.codec);
+      if (line === undefined) {
         line = member.codec.encode(event);
+        encoded.set(member.codec, line);
       }
       if (!member.outbox.offer(line)) this.tooSlow(member);
     }
