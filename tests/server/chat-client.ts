@@ -1,4 +1,5 @@
 import { connect, type Socket } from "node:net";
+import { Waiters } from "../helpers/waiters.js";
 import { pino } from "pino";
 import { Loop } from "../../shared/src/loop/index.js";
 import { ChatServer, type ChatServerOptions } from "../../server/src/server.js";
@@ -10,7 +11,7 @@ export class ChatClient {
   /** Bytes after the last CRLF (e.g. the "Username: " prompt). */
   partial = "";
   closed = false;
-  private waiters: (() => void)[] = [];
+  private readonly waiters = new Waiters(() => `${this.lines.join("\n")}\n[${this.partial}]`);
 
   private constructor(readonly socket: Socket) {
     socket.setEncoding("utf8");
@@ -20,11 +21,11 @@ export class ChatClient {
       this.partial = parts.pop() ?? "";
       // The prompt has no newline (the user's Enter ends it on their screen): drop it from lines.
       this.lines.push(...parts.map((line) => line.replace(/^(Username: )+/, "")));
-      this.notify();
+      this.waiters.notify();
     });
     socket.on("close", () => {
       this.closed = true;
-      this.notify();
+      this.waiters.notify();
     });
     socket.on("error", () => {});
   }
@@ -51,18 +52,9 @@ export class ChatClient {
 
   /** Waits (for the event, with a generous deadline) until `condition` holds. */
   until(condition: () => boolean, what: string, deadlineMs = 20_000): Promise<void> {
-    if (condition()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; got:\n${this.lines.join("\n")}\n[${this.partial}]`)), deadlineMs);
-      const check = (): void => {
-        if (condition()) {
-          clearTimeout(timer);
-          resolve();
-        } else this.waiters.push(check);
-      };
-      this.waiters.push(check);
-    });
+    return this.waiters.until(condition, what, deadlineMs);
   }
+
 
   /** Waits for a line matching `pattern` after index `from`; returns it. */
   async waitFor(pattern: RegExp, from = 0): Promise<string> {
@@ -73,12 +65,6 @@ export class ChatClient {
 
   close(): void {
     this.socket.destroy();
-  }
-
-  private notify(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
   }
 }
 

@@ -1,20 +1,21 @@
 import { WebSocket } from "ws";
+import { Waiters } from "../helpers/waiters.js";
 import type { ServerEvent } from "../../shared/src/protocol/index.js";
 
 /** A WebSocket test client (plain ws, outside our loop) that records every event. */
 export class WsClient {
   readonly events: ServerEvent[] = [];
   closed: { code: number; reason: string } | null = null;
-  private waiters: (() => void)[] = [];
+  private readonly waiters = new Waiters(() => JSON.stringify(this.events));
 
   private constructor(readonly socket: WebSocket) {
     socket.on("message", (data) => {
       this.events.push(JSON.parse(data.toString()) as ServerEvent);
-      this.notify();
+      this.waiters.notify();
     });
     socket.on("close", (code, reason) => {
       this.closed = { code, reason: reason.toString() };
-      this.notify();
+      this.waiters.notify();
     });
     socket.on("error", () => {});
   }
@@ -38,19 +39,11 @@ export class WsClient {
     this.socket.send(typeof command === "string" ? command : JSON.stringify(command));
   }
 
+  /** Waits (for the event, with a generous deadline) until `condition` holds. */
   until(condition: () => boolean, what: string, deadlineMs = 20_000): Promise<void> {
-    if (condition()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.events)}`)), deadlineMs);
-      const check = (): void => {
-        if (condition()) {
-          clearTimeout(timer);
-          resolve();
-        } else this.waiters.push(check);
-      };
-      this.waiters.push(check);
-    });
+    return this.waiters.until(condition, what, deadlineMs);
   }
+
 
   /** Waits for an event matching `match` at or after index `from`. */
   async waitFor<E extends ServerEvent = ServerEvent>(match: (e: ServerEvent) => boolean, from = 0): Promise<E> {
@@ -61,11 +54,5 @@ export class WsClient {
 
   close(): void {
     this.socket.terminate();
-  }
-
-  private notify(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
   }
 }
