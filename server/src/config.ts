@@ -6,6 +6,10 @@ export interface ServerConfig {
   keepaliveMs: number;
   historySize: number;
   maxClients: number;
+  /** Lines per second each user may send (bursts of twice that pass at once); 0 = no limit. */
+  rateLimit: number;
+  /** Whether "x joined" / "x left" notices are broadcast. */
+  joinNotices: boolean;
   logLevel: string;
 }
 
@@ -26,6 +30,15 @@ function integer(env: NodeJS.ProcessEnv, key: string, fallback: number, min: num
   return value;
 }
 
+function flag(env: NodeJS.ProcessEnv, key: string, fallback: boolean, problems: string[]): boolean {
+  const raw = env[key];
+  if (raw === undefined || raw === "") return fallback;
+  if (raw === "1" || raw === "true") return true;
+  if (raw === "0" || raw === "false") return false;
+  problems.push(`${key} must be 1 or 0 (true or false), got ${JSON.stringify(raw)}`);
+  return fallback;
+}
+
 /** Reads CHAT_* and LOG_LEVEL; throws a ConfigError naming every bad value. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const problems: string[] = [];
@@ -36,6 +49,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     keepaliveMs: integer(env, "CHAT_WS_KEEPALIVE_S", 30, 1, 3600, problems) * 1000,
     historySize: integer(env, "CHAT_HISTORY", 20, 0, 10_000, problems),
     maxClients: integer(env, "CHAT_MAX_CLIENTS", 1000, 1, 1_000_000, problems),
+    rateLimit: integer(env, "CHAT_RATE_LIMIT", 5, 0, 1_000_000, problems),
+    joinNotices: flag(env, "CHAT_JOIN_NOTICES", true, problems),
     logLevel: env.LOG_LEVEL || "info",
   };
   if (!LOG_LEVELS.includes(config.logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(config.logLevel)}`);

@@ -29,6 +29,10 @@ export interface ChatServerOptions {
   keepaliveMs?: number;
   historySize: number;
   maxClients: number;
+  /** Lines per second per user, bursts of twice that (default 5); 0 turns the limit off. */
+  rateLimit?: number;
+  /** Broadcast "x joined" / "x left" (default true). */
+  joinNotices?: boolean;
   limits?: Partial<SessionLimits>;
   /** How long a shutdown waits for outboxes to flush before it closes the sockets. */
   shutdownGraceMs?: number;
@@ -46,7 +50,8 @@ export const DEFAULT_LIMITS: SessionLimits = {
   linesPerSecond: 5,
   burst: 10,
   maxBacklog: 200,
-  outbox: { maxLines: 1000, maxBytes: 1024 * 1024 },
+  // Bytes are the real bound; the line count only caps bookkeeping for floods of tiny lines.
+  outbox: { maxLines: 10_000, maxBytes: 1024 * 1024 },
   flushTimeoutMs: 2_000,
 };
 
@@ -69,9 +74,14 @@ export class ChatServer {
     readonly options: ChatServerOptions,
     readonly log: Logger,
   ) {
-    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    const rate = options.rateLimit === undefined ? {} : { linesPerSecond: options.rateLimit, burst: 2 * options.rateLimit };
+    this.limits = { ...DEFAULT_LIMITS, ...rate, ...options.limits };
     const { maxLineBytes, linesPerSecond, burst } = this.limits;
-    this.room = new Room({ historySize: options.historySize, limits: { maxLineBytes, linesPerSecond, burst, maxNameLength: NAME_MAX_LENGTH } });
+    this.room = new Room({
+      historySize: options.historySize,
+      joinNotices: options.joinNotices ?? true,
+      limits: { maxLineBytes, linesPerSecond, burst, maxNameLength: NAME_MAX_LENGTH },
+    });
   }
 
   /** The bound TCP port (after `run()` has started listening). */

@@ -4,7 +4,7 @@ import { currentTask, sleep, type Operation } from "../../shared/src/loop/index.
  * Flood control that delays instead of dropping: each line takes a token; tokens come back at
  * `perSecond` up to `burst`, so a pasted paragraph passes at once and a flood is slowed to the
  * rate. When the bucket is empty the reader task simply sleeps, so only the flooder waits and
- * nobody's message is lost.
+ * nobody's message is lost. A rate of 0 means no limit.
  */
 export class TokenBucket {
   private tokens: number;
@@ -19,6 +19,7 @@ export class TokenBucket {
 
   /** Takes one token, sleeping until one is there. */
   *take(): Operation<void> {
+    if (this.perSecond === 0) return;
     const clock = currentTask().loop.clock;
     this.refill(clock.now());
     if (this.tokens < 1) {

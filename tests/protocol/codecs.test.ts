@@ -57,6 +57,12 @@ describe("every event encodes in both transports", () => {
     });
   }
 
+  it("in a big room the netcat welcome names the first 50 and counts the rest", () => {
+    const users = Array.from({ length: 1_000 }, (_, i) => `u${i}`);
+    const [first] = textCodec.encode({ ...SAMPLES.welcome, users, history: [] }).split("\r\n");
+    expect(first).toBe(`* Welcome, carol! Online (1000): ${users.slice(0, 50).join(", ")} and 950 more (/users lists everyone)`);
+  });
+
   it("a client skips what it does not know instead of failing", () => {
     expect(decodeServerEvent('{"type":"from-the-future","x":1}')).toBeNull();
     expect(decodeServerEvent("not json")).toBeNull();

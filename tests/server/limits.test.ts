@@ -25,6 +25,41 @@ describe("limits: each offender is told, and nobody else is disturbed", () => {
     }
   });
 
+  it("with the rate limit off (CHAT_RATE_LIMIT=0) a burst of 2,000 lines is neither paced nor taken for a flood", async () => {
+    const s = await startServer({ rateLimit: 0 });
+    try {
+      const alice = await ChatClient.join(s.port, "alice");
+      const bob = await ChatClient.join(s.port, "bob");
+      expect(bob.lines.find((l) => l.startsWith("* Welcome"))).toBeDefined();
+      alice.socket.write(Array.from({ length: 2_000 }, (_, i) => `burst ${i}\r\n`).join(""));
+      await bob.waitFor(/<alice> burst 1999$/);
+      const burst = bob.lines.filter((l) => l.includes("<alice> burst")).map((l) => l.replace(/^.*> /, ""));
+      expect(burst).toEqual(Array.from({ length: 2_000 }, (_, i) => `burst ${i}`));
+      expect(alice.closed).toBe(false);
+      expect(bob.lines.some((l) => l.includes("alice left"))).toBe(false);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("with join notices off (CHAT_JOIN_NOTICES=0) nobody is told who joined or left; messages still flow", async () => {
+    const s = await startServer({ joinNotices: false });
+    try {
+      const alice = await ChatClient.join(s.port, "alice");
+      const bob = await ChatClient.join(s.port, "bob");
+      const carol = await ChatClient.join(s.port, "carol");
+      carol.send("/quit");
+      await carol.until(() => carol.closed, "carol to be gone");
+      bob.send("still here");
+      await alice.waitFor(/<bob> still here$/);
+      expect(alice.lines.filter((l) => / (joined|left) /.test(l))).toEqual([]);
+      alice.send("/users");
+      expect(await alice.waitFor(/^\* Online/)).toBe("* Online (2): alice, bob");
+    } finally {
+      await s.stop();
+    }
+  });
+
   it("a client that never reads is disconnected with a notice, and the others keep everything", async () => {
     const s = await startServer({
       limits: { linesPerSecond: 1e6, burst: 1e6, outbox: { maxLines: 200, maxBytes: 256 * 1024 } },

@@ -99,7 +99,8 @@ function* readLoop(input: NetcatInput, room: Room, member: Member, limits: Sessi
   for (;;) {
     const line = yield* input.next();
     if (line === null) return "connection closed";
-    if (input.backlog > limits.maxBacklog) {
+    // Lines queue up behind the rate limit; without one, nothing waits and there is no flood.
+    if (limits.linesPerSecond > 0 && input.backlog > limits.maxBacklog) {
       log.warn({ backlog: input.backlog }, "flooding: disconnected");
       member.kick("flooding", { type: "error", code: "flooding", text: "you are sending too much too fast; disconnecting" });
       return "flooding";

@@ -9,6 +9,14 @@ function clock(at: number): string {
   return `${String(d.getUTCHours()).padStart(2, "0")}:${String(d.getUTCMinutes()).padStart(2, "0")}`;
 }
 
+/** In a big room a joiner's first line names the first few only: /users lists everyone. */
+const WELCOME_NAMES = 50;
+
+function someNames(users: string[]): string {
+  if (users.length <= WELCOME_NAMES) return users.join(", ");
+  return `${users.slice(0, WELCOME_NAMES).join(", ")} and ${users.length - WELCOME_NAMES} more (/users lists everyone)`;
+}
+
 /** Renders an event as the lines a netcat or telnet user reads (without line endings). */
 export function renderText(event: ServerEvent): string[] {
   switch (event.type) {
@@ -26,7 +34,7 @@ export function renderText(event: ServerEvent): string[] {
       return [`[${clock(event.at)}] [private] <${event.from}> -> ${event.to}: ${event.text}`];
     case "welcome":
       return [
-        `* Welcome, ${event.name}! Online (${event.users.length}): ${event.users.join(", ")}`,
+        `* Welcome, ${event.name}! Online (${event.users.length}): ${someNames(event.users)}`,
         ...(event.history.length > 0 ? [`* Last ${event.history.length} messages:`] : []),
         ...event.history.flatMap(renderText),
         "* Type a line to talk to everyone, or /help for commands.",

@@ -1,7 +1,7 @@
 import { parkOn, currentTask, RingQueue, type Operation, type Task } from "../../../shared/src/loop/index.js";
 
 export interface OutboxLimits {
-  /** Most encoded lines waiting for the writer (default 1,000). */
+  /** Most encoded lines waiting for the writer (default 10,000). */
   maxLines: number;
   /** Most bytes waiting, counting what the socket already holds (default 1 MiB). */
   maxBytes: number;

@@ -16,6 +16,8 @@ type Broadcast =
 
 export interface RoomOptions {
   historySize: number;
+  /** Broadcast "x joined" / "x left" (default true). */
+  joinNotices?: boolean;
   /** Told to every member in the welcome. */
   limits: ServerLimits;
   /** How many broadcasts may wait for the broadcaster before senders wait (backpressure). */
@@ -38,6 +40,7 @@ export class Room {
   private readonly history: History;
   private readonly now: () => number;
   private readonly limits: ServerLimits;
+  private readonly joinNotices: boolean;
   private writersRunning = 0;
   private readonly writersDone = new Event();
 
@@ -46,6 +49,7 @@ export class Room {
     this.history = new History(options.historySize);
     this.now = options.now ?? Date.now;
     this.limits = options.limits;
+    this.joinNotices = options.joinNotices ?? true;
     this.writersDone.set();
   }
 
@@ -167,7 +171,7 @@ export class Room {
           history: this.history.recent(),
           limits: this.limits,
         });
-        this.fanOut({ type: "joined", name: member.name, at: this.now(), online: this.present.size }, member);
+        if (this.joinNotices) this.fanOut({ type: "joined", name: member.name, at: this.now(), online: this.present.size }, member);
         return;
       }
       case "leave": {
@@ -175,7 +179,7 @@ export class Room {
         // everything queued for them before it (so a "/users" just before "/quit" is answered).
         const member = b.member;
         if (this.present.has(member)) {
-          this.fanOut({ type: "left", name: member.name, reason: b.reason, at: this.now(), online: this.present.size - 1 });
+          if (this.joinNotices) this.fanOut({ type: "left", name: member.name, reason: b.reason, at: this.now(), online: this.present.size - 1 });
           this.present.delete(member);
         }
         if (this.byName.get(nameKey(member.name)) === member) this.byName.delete(nameKey(member.name));
