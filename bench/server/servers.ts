@@ -1,0 +1,148 @@
+/**
+ * The three servers the benchmark compares, each started fresh as its own process, pinned to a
+ * core with `taskset` when there is one to spare, with the open-file limit raised to the hard
+ * limit (10,000 clients need 10,000 descriptors). The driver reads their CPU time and memory
+ * from /proc/PID, the same way for Node and Python.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { connect, createServer, type AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import { processCpuTicks } from "../loop/machine.js";
+
+export const SERVERS = ["loopchat", "node", "asyncio"] as const;
+export type ServerKind = (typeof SERVERS)[number];
+
+export const SERVER_TITLES: Record<ServerKind, string> = {
+  loopchat: "loopchat (our server on our loop)",
+  node: "plain Node net (ref-node-server.ts)",
+  asyncio: "Python asyncio (ref_asyncio_server.py)",
+};
+
+/** This file runs compiled, from bench/.build/bench/server/. */
+const buildRoot = fileURLToPath(new URL("../../", import.meta.url));
+export const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
+
+export interface ServerOptions {
+  /** Pin to this core (null: no pinning). */
+  core: number | null;
+  joinNotices: boolean;
+}
+
+export interface RunningServer {
+  kind: ServerKind;
+  pid: number;
+  host: string;
+  port: number;
+  /** utime + stime in clock ticks. */
+  cpuTicks(): number;
+  /** Resident memory now and at its peak (VmHWM), in KiB. */
+  memoryKb(): { rss: number; peak: number };
+  stop(): Promise<void>;
+}
+
+function command(kind: ServerKind): { argv: string[]; env: (port: number, wsPort: number, joinNotices: boolean) => Record<string, string> } {
+  switch (kind) {
+    case "loopchat":
+      return {
+        argv: [process.execPath, `${buildRoot}server/src/main.js`],
+        env: (port, wsPort, joinNotices) => ({
+          CHAT_HOST: "127.0.0.1",
+          CHAT_TCP_PORT: String(port),
+          CHAT_WS_PORT: String(wsPort),
+          CHAT_RATE_LIMIT: "0",
+          CHAT_JOIN_NOTICES: joinNotices ? "1" : "0",
+          CHAT_MAX_CLIENTS: "20000",
+          LOG_LEVEL: "warn", // the yardsticks log nothing; 10,000 joins would be 30,000 log lines
+        }),
+      };
+    case "node":
+      return {
+        argv: [process.execPath, `${buildRoot}bench/server/ref-node-server.js`],
+        env: (port, _ws, joinNotices) => ({ HOST: "127.0.0.1", PORT: String(port), JOIN_NOTICES: joinNotices ? "1" : "0" }),
+      };
+    case "asyncio":
+      return {
+        argv: ["python3", `${repoRoot}bench/server/ref_asyncio_server.py`],
+        env: (port, _ws, joinNotices) => ({ HOST: "127.0.0.1", PORT: String(port), JOIN_NOTICES: joinNotices ? "1" : "0" }),
+      };
+  }
+}
+
+/** Runs `argv` with the open-file limit at its hard limit, pinned to `core` when given; exec keeps the pid. */
+export function spawnPinned(argv: string[], core: number | null, env: Record<string, string>, ipc = false): ChildProcess {
+  const pin = core === null ? "" : `taskset -c ${core} `;
+  return spawn("bash", ["-c", `ulimit -n "$(ulimit -Hn)"; exec ${pin}"$@"`, "bash", ...argv], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ipc ? ["ignore", "inherit", "inherit", "ipc"] : ["ignore", "ignore", "pipe"],
+  });
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on("error", () => resolve(false));
+  });
+}
+
+function readStatus(pid: number): { rss: number; peak: number } {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
+    return { rss: kb("VmRSS"), peak: kb("VmHWM") };
+  } catch {
+    return { rss: NaN, peak: NaN };
+  }
+}
+
+export async function startServer(kind: ServerKind, options: ServerOptions): Promise<RunningServer> {
+  const host = "127.0.0.1";
+  const port = await freePort();
+  const wsPort = await freePort();
+  const { argv, env } = command(kind);
+  const child = spawnPinned(argv, options.core, env(port, wsPort, options.joinNotices));
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const deadline = Date.now() + 30_000;
+  while (!(await accepts(host, port))) {
+    if (gone || Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`${kind} did not start listening on ${port}: ${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const pid = child.pid as number;
+  return {
+    kind,
+    pid,
+    host,
+    port,
+    cpuTicks: () => processCpuTicks(pid) ?? NaN,
+    memoryKb: () => readStatus(pid),
+    stop: async () => {
+      if (gone) return;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
