@@ -1,10 +1,13 @@
-import { Event, Queue, type Operation } from "../../../shared/src/loop/index.js";
+import { Event, Queue, yieldNow, type Operation } from "../../../shared/src/loop/index.js";
 import { PROTOCOL_VERSION, type ErrorEvent, type RoomEvent, type ServerEvent, type ServerLimits } from "../../../shared/src/protocol/index.js";
 import { nameKey, validateName } from "../text/index.js";
 import { History } from "./history.js";
-import type { Codec } from "./member.js";
+import type { Codec, Frame } from "./member.js";
 import { Member } from "./member.js";
 import type { Outbox } from "./outbox.js";
+
+/** Broadcasts applied before the broadcaster gives the writers a turn. */
+const BROADCAST_BATCH = 1024;
 
 /** What sessions put on the broadcast queue; the broadcaster task applies them in order. */
 type Broadcast =
@@ -131,9 +134,17 @@ export class Room {
     return null;
   }
 
-  /** The broadcaster task: applies broadcasts in order, forever. */
+  /**
+   * The broadcaster task: applies broadcasts in order, forever. After a batch it lets everyone
+   * else run, so the writers it woke drain their outboxes before more lines pile up: in a busy
+   * room the senders wait (the queue fills and their reads stop) rather than every reader
+   * looking "too slow" to a broadcaster that never let them write.
+   */
   *broadcaster(): Operation<never> {
-    for (;;) this.apply(yield* this.queue.get());
+    for (;;) {
+      for (let n = 0; n < BROADCAST_BATCH; n++) this.apply(yield* this.queue.get());
+      yield* yieldNow();
+    }
   }
 
   /** Every member's outbox gets a last `event` and is closed (server shutdown). */
@@ -203,7 +214,7 @@ export class Room {
   private fanOut(event: RoomEvent, except: Member | null = null): void {
     // Members of different transports are interleaved in joining order, so remember every
     // encoding made for this event, not only the last one.
-    const encoded = new Map<Codec, string>();
+    const encoded = new Map<Codec, Frame>();
     for (const member of this.present) {
       if (member === except) continue;
       let line = encoded.get(member.codec);
