@@ -42,6 +42,23 @@ describe("limits: each offender is told, and nobody else is disturbed", () => {
     }
   });
 
+  it("a busy room slows its senders, not its readers: 20 clients sending 200 lines each at once all get all 4,000", async () => {
+    // Outboxes smaller than the burst: a broadcaster that never let the writers run between
+    // broadcasts would overfill them and disconnect readers that are perfectly fast.
+    const s = await startServer({ rateLimit: 0, limits: { outbox: { maxLines: 2_000, maxBytes: 1024 * 1024 } } });
+    try {
+      const clients = await Promise.all(Array.from({ length: 20 }, (_, i) => ChatClient.join(s.port, `c${i}`)));
+      for (const [i, c] of clients.entries()) c.socket.write(Array.from({ length: 200 }, (_, k) => `${i}:${k}\r\n`).join(""));
+      for (const c of clients) await c.until(() => c.lines.filter((l) => /> \d+:\d+$/.test(l)).length === 4_000, "all 4,000 lines", 30_000);
+      for (const c of clients) {
+        expect(c.closed).toBe(false);
+        expect(c.lines.some((l) => l.includes("too slow") || l.includes("not reading fast enough"))).toBe(false);
+      }
+    } finally {
+      await s.stop();
+    }
+  });
+
   it("with join notices off (CHAT_JOIN_NOTICES=0) nobody is told who joined or left; messages still flow", async () => {
     const s = await startServer({ joinNotices: false });
     try {
