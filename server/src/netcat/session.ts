@@ -10,12 +10,12 @@ import {
 import type { ErrorEvent, ServerEvent } from "../../../shared/src/protocol/index.js";
 import { runCommand, type CommandContext } from "../room/commands.js";
 import { stayInRoom, type Wire } from "../room/presence.js";
-import type { Member } from "../room/member.js";
+import type { Frame, Member } from "../room/member.js";
 import { Outbox, type OutboxLimits } from "../room/outbox.js";
 import type { Room } from "../room/room.js";
 import { TokenBucket } from "../token-bucket.js";
 import { NetcatInput } from "./input.js";
-import { textCodec } from "./text-codec.js";
+import { textCodec, textOf } from "./text-codec.js";
 import { isBlank } from "../text/index.js";
 
 export interface SessionLimits {
@@ -30,7 +30,12 @@ export interface SessionLimits {
   flushTimeoutMs: number;
 }
 
-const errorLine = (code: ErrorEvent["code"], text: string): string => textCodec.encode({ type: "error", code, text });
+/** A writer's batch as one socket write. */
+function concat(frames: Frame[]): Buffer {
+  return Buffer.concat(frames.map((f) => (typeof f === "string" ? Buffer.from(f, "utf8") : f)));
+}
+
+const errorLine = (code: ErrorEvent["code"], text: string): string => textOf({ type: "error", code, text });
 
 /**
  * One netcat/telnet user, from connect to leave. This task reads (it is the reader task); the
@@ -61,7 +66,7 @@ export function* netcatSession(connection: Connection, room: Room, limits: Sessi
 
   const memberLog = log.child({ name: member.name });
   const wire: Wire = {
-    write: (lines) => writer.write(lines.join("")),
+    write: (lines) => writer.write(lines.length === 1 ? (lines[0] as Frame) : concat(lines)),
     finish: () => writer.end(), // flushed: half-close, the client sees EOF
   };
   yield* stayInRoom(room, member, outbox, wire, () => readLoop(input, room, member, limits, memberLog), limits.flushTimeoutMs, memberLog);

@@ -50,8 +50,17 @@ export function renderText(event: ServerEvent): string[] {
   }
 }
 
-/** The netcat transport's codec: every line ends in CRLF (netcat and telnet both render it). */
+/** An event as netcat text: every line ends in CRLF (netcat and telnet both render it). */
+export function textOf(event: ServerEvent): string {
+  return renderText(event).join(CRLF) + CRLF;
+}
+
+/**
+ * The netcat transport's codec. It encodes to UTF-8 once per event; the room queues that same
+ * Buffer for every member, and a writer sends its batch with one copy instead of one
+ * string-to-UTF-8 conversion per member.
+ */
 export const textCodec: Codec = {
   name: "text",
-  encode: (event) => renderText(event).join(CRLF) + CRLF,
+  encode: (event) => Buffer.from(textOf(event), "utf8"),
 };

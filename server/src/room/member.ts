@@ -1,10 +1,16 @@
 import type { ServerEvent } from "../../../shared/src/protocol/index.js";
 import type { Outbox } from "./outbox.js";
 
+/**
+ * What a transport sends for one event: bytes for netcat (encoded once, the same Buffer queued for
+ * every member), a string for WebSocket (one text frame).
+ */
+export type Frame = string | Buffer;
+
 /** Turns events into what one transport sends (text lines for netcat, JSON for WebSocket). */
 export interface Codec {
   readonly name: string;
-  encode(event: ServerEvent): string;
+  encode(event: ServerEvent): Frame;
 }
 
 /** A person in the room, as the room sees them: a name, an outbox and a way to make them leave. */

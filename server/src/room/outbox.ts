@@ -1,4 +1,5 @@
 import { parkOn, currentTask, RingQueue, type Operation, type Task } from "../../../shared/src/loop/index.js";
+import type { Frame } from "./member.js";
 
 export interface OutboxLimits {
   /** Most encoded lines waiting for the writer (default 10,000). */
@@ -14,7 +15,7 @@ export interface OutboxLimits {
  * slow reader costs everyone else nothing.
  */
 export class Outbox {
-  private readonly lines = new RingQueue<string>();
+  private readonly lines = new RingQueue<Frame>();
   private bytes = 0;
   private writer: Task<unknown> | null = null;
   closed = false;
@@ -30,7 +31,7 @@ export class Outbox {
   }
 
   /** Queues `line`; false when the member is too far behind (the line is not queued). */
-  offer(line: string): boolean {
+  offer(line: Frame): boolean {
     if (this.closed) return true; // leaving: nothing more to send, nothing to complain about
     if (this.lines.length >= this.limits.maxLines) return false;
     if (this.bytes + line.length + this.transportBuffered() > this.limits.maxBytes) return false;
@@ -41,7 +42,7 @@ export class Outbox {
   }
 
   /** Queues `line` past the bound: a last word before closing (e.g. "you are too slow"). */
-  force(line: string): void {
+  force(line: Frame): void {
     if (this.closed) return;
     this.lines.push(line);
     this.bytes += line.length;
@@ -55,7 +56,7 @@ export class Outbox {
   }
 
   /** Everything queued, oldest first (one socket write or a burst of frames); parks while empty; null once closed and drained. */
-  *takeAll(): Operation<string[] | null> {
+  *takeAll(): Operation<Frame[] | null> {
     while (this.lines.length === 0) {
       if (this.closed) return null;
       const task = currentTask();
@@ -64,7 +65,7 @@ export class Outbox {
         this.writer = null;
       });
     }
-    const batch: string[] = [];
+    const batch: Frame[] = [];
     for (let line = this.lines.shift(); line !== undefined; line = this.lines.shift()) batch.push(line);
     this.bytes = 0;
     return batch;

@@ -1,13 +1,13 @@
 import type { Logger } from "pino";
 import { Cancelled, currentTask, spawn, timeout, type Operation } from "../../../shared/src/loop/index.js";
-import type { Member } from "./member.js";
+import type { Frame, Member } from "./member.js";
 import type { Outbox } from "./outbox.js";
 import type { Room } from "./room.js";
 
 /** How a transport puts a member's lines on the wire. */
 export interface Wire {
   /** Writes a batch of encoded lines (parking for backpressure). */
-  write(lines: string[]): Operation<void>;
+  write(lines: Frame[]): Operation<void>;
   /** After the last line: e.g. a TCP half-close or a WebSocket close frame. */
   finish(): Operation<void>;
 }

@@ -41,7 +41,7 @@ export function* wsSession(connection: WsConnection, room: Room, limits: Session
   if (member === null) return;
   const wire: Wire = {
     *write(lines) {
-      for (const frame of lines) yield* connection.send(frame);
+      for (const frame of lines) yield* connection.send(typeof frame === "string" ? frame : frame.toString("utf8")); // JSON: always strings
     },
     *finish() {
       connection.close(1000, "goodbye");
