@@ -9,7 +9,13 @@ import { Histogram } from "./histogram.js";
 import type { ConnectResult, LoadCommand, LoadReply, Report, SendResult } from "./load-protocol.js";
 import { spawnPinned } from "./servers.js";
 
-const generatorScript = fileURLToPath(new URL("./load-generator.js", import.meta.url));
+/** Compiled (npm run bench) or from the TypeScript source through tsx (the tests). */
+const fromSource = import.meta.url.endsWith(".ts");
+const generatorArgv = [
+  process.execPath,
+  ...(fromSource ? ["--import", "tsx"] : []),
+  fileURLToPath(new URL(fromSource ? "./load-generator.ts" : "./load-generator.js", import.meta.url)),
+];
 
 class GeneratorProcess {
   private readonly waiting: ((reply: LoadReply) => void)[] = [];
@@ -61,7 +67,7 @@ export class LoadGenerator {
   private constructor(private readonly procs: GeneratorProcess[]) {}
 
   static start(processes: number, core: number | null): LoadGenerator {
-    const procs = Array.from({ length: processes }, () => new GeneratorProcess(spawnPinned([process.execPath, generatorScript], core, {}, true)));
+    const procs = Array.from({ length: processes }, () => new GeneratorProcess(spawnPinned(generatorArgv, core, {}, true)));
     return new LoadGenerator(procs);
   }
 

@@ -7,13 +7,14 @@
  *   npm run bench                          # all scenarios, 3 runs (~12 min)
  *   npm run bench -- --quick               # smaller and shorter, 1 run (~2 min)
  *   npm run bench -- --only A,C --runs 5 --servers loopchat,node --procs 2 --no-pin
+ *   LOOPCHAT_BASELINE=/elsewhere/bench/.build/server/src/main.js npm run bench -- --servers loopchat,baseline
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { commandVersion, hasCommand, idlestCore, loadAverage, sampleBusy } from "../loop/machine.js";
 import { median } from "../loop/stats.js";
 import { RUNNERS, SCENARIOS, type Metrics, type Outcome, type ScenarioId, type Setup } from "./scenarios.js";
-import { repoRoot, SERVER_TITLES, SERVERS, type ServerKind } from "./servers.js";
+import { ALL_SERVERS, repoRoot, SERVER_TITLES, SERVERS, type ServerKind } from "./servers.js";
 
 interface Options {
   runs: number;
@@ -30,9 +31,9 @@ function parseOptions(argv: string[]): Options {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const quick = argv.includes("--quick");
-  const list = <T extends string>(flag: string, all: readonly T[]): T[] => {
+  const list = <T extends string>(flag: string, all: readonly T[], fallback: readonly T[] = all): T[] => {
     const raw = value(flag);
-    if (raw === undefined) return [...all];
+    if (raw === undefined) return [...fallback];
     const picked = raw.split(",").map((s) => s.trim());
     const bad = picked.filter((p) => !(all as readonly string[]).includes(p));
     if (bad.length > 0) throw new Error(`${flag}: unknown ${bad.join(", ")} (choose from ${all.join(", ")})`);
@@ -41,7 +42,7 @@ function parseOptions(argv: string[]): Options {
   return {
     runs: Number(value("--runs") ?? (quick ? 1 : 3)),
     only: list("--only", SCENARIOS),
-    servers: list("--servers", SERVERS),
+    servers: list("--servers", ALL_SERVERS, SERVERS),
     quick,
     processes: Number(value("--procs") ?? 1),
     pin: !argv.includes("--no-pin"),

@@ -11,17 +11,22 @@ import { fileURLToPath } from "node:url";
 import { processCpuTicks } from "../loop/machine.js";
 
 export const SERVERS = ["loopchat", "node", "asyncio"] as const;
-export type ServerKind = (typeof SERVERS)[number];
+/** `baseline`: loopchat built from another commit (its main.js in LOOPCHAT_BASELINE), for before/after figures. */
+export const ALL_SERVERS = [...SERVERS, "baseline"] as const;
+export type ServerKind = (typeof ALL_SERVERS)[number];
 
 export const SERVER_TITLES: Record<ServerKind, string> = {
   loopchat: "loopchat (our server on our loop)",
   node: "plain Node net (ref-node-server.ts)",
   asyncio: "Python asyncio (ref_asyncio_server.py)",
+  baseline: `loopchat before (${process.env.LOOPCHAT_BASELINE ?? "set LOOPCHAT_BASELINE to a built server/src/main.js"})`,
 };
 
-/** This file runs compiled, from bench/.build/bench/server/. */
-const buildRoot = fileURLToPath(new URL("../../", import.meta.url));
-export const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
+/** Compiled, this file runs from bench/.build/bench/server/; the tests run it from source through tsx. */
+const fromSource = import.meta.url.endsWith(".ts");
+export const repoRoot = fileURLToPath(new URL(fromSource ? "../../" : "../../../../", import.meta.url));
+const nodeArgv = (path: string): string[] =>
+  fromSource ? [process.execPath, "--import", "tsx", `${repoRoot}${path}.ts`] : [process.execPath, `${repoRoot}bench/.build/${path}.js`];
 
 export interface ServerOptions {
   /** Pin to this core (null: no pinning). */
@@ -44,8 +49,11 @@ export interface RunningServer {
 function command(kind: ServerKind): { argv: string[]; env: (port: number, wsPort: number, joinNotices: boolean) => Record<string, string> } {
   switch (kind) {
     case "loopchat":
+    case "baseline": {
+      const baseline = process.env.LOOPCHAT_BASELINE;
+      if (kind === "baseline" && baseline === undefined) throw new Error("--servers baseline needs LOOPCHAT_BASELINE=<path to a built server/src/main.js>");
       return {
-        argv: [process.execPath, `${buildRoot}server/src/main.js`],
+        argv: kind === "loopchat" ? nodeArgv("server/src/main") : [process.execPath, baseline as string],
         env: (port, wsPort, joinNotices) => ({
           CHAT_HOST: "127.0.0.1",
           CHAT_TCP_PORT: String(port),
@@ -56,9 +64,10 @@ function command(kind: ServerKind): { argv: string[]; env: (port: number, wsPort
           LOG_LEVEL: "warn", // the yardsticks log nothing; 10,000 joins would be 30,000 log lines
         }),
       };
+    }
     case "node":
       return {
-        argv: [process.execPath, `${buildRoot}bench/server/ref-node-server.js`],
+        argv: nodeArgv("bench/server/ref-node-server"),
         env: (port, _ws, joinNotices) => ({ HOST: "127.0.0.1", PORT: String(port), JOIN_NOTICES: joinNotices ? "1" : "0" }),
       };
     case "asyncio":
