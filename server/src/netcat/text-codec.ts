@@ -62,5 +62,6 @@ export function textOf(event: ServerEvent): string {
  */
 export const textCodec: Codec = {
   name: "text",
+  joinable: true,
   encode: (event) => Buffer.from(textOf(event), "utf8"),
 };

@@ -10,6 +10,8 @@ export type Frame = string | Buffer;
 /** Turns events into what one transport sends (text lines for netcat, JSON for WebSocket). */
 export interface Codec {
   readonly name: string;
+  /** Whether frames may be joined into one (a byte stream: yes; WebSocket messages: no). */
+  readonly joinable: boolean;
   encode(event: ServerEvent): Frame;
 }
 

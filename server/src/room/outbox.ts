@@ -1,4 +1,4 @@
-import { parkOn, currentTask, RingQueue, type Operation, type Task } from "../../../shared/src/loop/index.js";
+import { parkOn, currentTask, type Operation, type Task } from "../../../shared/src/loop/index.js";
 import type { Frame } from "./member.js";
 
 export interface OutboxLimits {
@@ -15,7 +15,8 @@ export interface OutboxLimits {
  * slow reader costs everyone else nothing.
  */
 export class Outbox {
-  private readonly lines = new RingQueue<Frame>();
+  /** Handed over whole by `takeAll`: an idle member holds an empty array, not a grown ring. */
+  private lines: Frame[] = [];
   private bytes = 0;
   private writer: Task<unknown> | null = null;
   closed = false;
@@ -65,8 +66,8 @@ export class Outbox {
         this.writer = null;
       });
     }
-    const batch: Frame[] = [];
-    for (let line = this.lines.shift(); line !== undefined; line = this.lines.shift()) batch.push(line);
+    const batch = this.lines;
+    this.lines = [];
     this.bytes = 0;
     return batch;
   }

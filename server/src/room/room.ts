@@ -9,6 +9,8 @@ import type { Outbox } from "./outbox.js";
 /** Broadcasts applied before the broadcaster gives the writers a turn. */
 const BROADCAST_BATCH = 1024;
 
+const toBuffer = (frame: Frame): Buffer => (typeof frame === "string" ? Buffer.from(frame, "utf8") : frame);
+
 /** What sessions put on the broadcast queue; the broadcaster task applies them in order. */
 type Broadcast =
   | { op: "enter"; member: Member }
@@ -44,6 +46,8 @@ export class Room {
   private readonly now: () => number;
   private readonly limits: ServerLimits;
   private readonly joinNotices: boolean;
+  /** Events for everyone gathered by the broadcaster, not yet in any outbox (empty whenever another task runs). */
+  private run: RoomEvent[] = [];
   private writersRunning = 0;
   private readonly writersDone = new Event();
 
@@ -142,7 +146,15 @@ export class Room {
    */
   *broadcaster(): Operation<never> {
     for (;;) {
-      for (let n = 0; n < BROADCAST_BATCH; n++) this.apply(yield* this.queue.get());
+      for (let n = 0; n < BROADCAST_BATCH; n++) {
+        let b = this.queue.tryGet();
+        if (b === undefined) {
+          this.flushRun(); // nothing more for now: hand out what was gathered before waiting
+          b = yield* this.queue.get();
+        }
+        this.apply(b);
+      }
+      this.flushRun();
       yield* yieldNow();
     }
   }
@@ -170,6 +182,12 @@ export class Room {
   }
 
   private apply(b: Broadcast): void {
+    if (b.op === "all") {
+      if (b.event.type === "message" || b.event.type === "action") this.history.add(b.event);
+      this.run.push(b.event);
+      return;
+    }
+    this.flushRun(); // everything before this broadcast reaches its members before it does
     switch (b.op) {
       case "enter": {
         const member = b.member;
@@ -197,16 +215,39 @@ export class Room {
         member.outbox.close();
         return;
       }
-      case "all":
-        if (b.event.type === "message" || b.event.type === "action") this.history.add(b.event);
-        this.fanOut(b.event);
-        return;
       case "some":
         for (const member of b.to) if (this.present.has(member)) this.deliver(member, b.event);
         return;
       case "tell":
         if (this.present.has(b.member)) this.deliver(b.member, b.event);
         return;
+    }
+  }
+
+  /**
+   * Hands the run of events for everyone to every member. A codec whose frames join into one
+   * stream (netcat text) encodes the whole run once into one Buffer, and each member gets that
+   * same Buffer: per member, one offer per batch, however many lines it holds.
+   */
+  private flushRun(): void {
+    const run = this.run;
+    if (run.length === 0) return;
+    this.run = [];
+    const encoded = new Map<Codec, Frame[]>();
+    for (const member of this.present) {
+      const codec = member.codec;
+      let frames = encoded.get(codec);
+      if (frames === undefined) {
+        frames = run.map((event) => codec.encode(event));
+        if (codec.joinable && frames.length > 1) frames = [Buffer.concat(frames.map(toBuffer))];
+        encoded.set(codec, frames);
+      }
+      for (const frame of frames) {
+        if (!member.outbox.offer(frame)) {
+          this.tooSlow(member);
+          break;
+        }
+      }
     }
   }
 
