@@ -26,11 +26,29 @@ interface Client {
 /** Joined clients; a Set so that leaving is O(1) with 10,000 of them. */
 const joined = new Set<Client>();
 
+/**
+ * Lines for everyone, gathered during one event-loop iteration and written in the next
+ * (setImmediate): one write per client per iteration, however many chunks arrived. Without
+ * this, every small incoming chunk costs a syscall per client, and under load the clients
+ * drown in tiny reads; loopchat's writers batch the same way.
+ */
+let pending = "";
+
+function broadcast(text: string): void {
+  if (pending === "") setImmediate(flush);
+  pending += text;
+}
+
+function flush(): void {
+  const text = pending;
+  pending = "";
+  if (text !== "") writeToAll(text);
+}
+
 /** One write per client: the text is encoded once and the same Buffer is shared by all sockets. */
-function broadcast(text: string, except: Client | null = null): void {
+function writeToAll(text: string): void {
   const data = Buffer.from(text, "utf8");
   for (const client of joined) {
-    if (client === except) continue;
     client.socket.write(data);
     if (client.socket.writableLength > MAX_PENDING) drop(client); // deleting while iterating a Set is safe
   }
@@ -68,8 +86,9 @@ function onConnection(socket: net.Socket): void {
         out += `<${client.name}> ${line}\n`;
       } else {
         client.name = line;
+        flush(); // what was said before the join goes to those who were there
         socket.write(`* Welcome, ${line}!\n`); // before anything broadcast to it
-        if (JOIN_NOTICES) broadcast(`* ${line} joined\n`); // the joiner isn't in `joined` yet
+        if (JOIN_NOTICES) writeToAll(`* ${line} joined\n`); // the joiner isn't in `joined` yet
         joined.add(client);
       }
     }

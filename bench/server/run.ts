@@ -76,6 +76,7 @@ const COLUMNS: Record<ScenarioId, [key: string, label: string, higherIsBetter: b
     ["maxMs", "max ms", false],
     ["outOfOrder", "out of order", false],
     ["serverCpuPct", "server CPU %", false],
+    ["serverNsPerDelivery", "server CPU ns per delivery", false],
     ["peakRssMB", "peak RSS MB", false],
   ],
   B: [
@@ -83,6 +84,7 @@ const COLUMNS: Record<ScenarioId, [key: string, label: string, higherIsBetter: b
     ["ratePerSender", "lines/s per sender", true],
     ["p99Ms", "p99 ms there", false],
     ["serverCpuPct", "server CPU % there", false],
+    ["serverNsPerDelivery", "server CPU ns per delivery there", false],
     ["generatorCpuPct", "generator CPU % there", false],
     ["peakRssMB", "peak RSS MB", false],
   ],

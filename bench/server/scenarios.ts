@@ -96,6 +96,7 @@ export function fanOut(kind: ServerKind, setup: Setup): Promise<Outcome> {
         ...latencyMetrics(w.totals),
         outOfOrder: w.totals.outOfOrder,
         serverCpuPct: w.serverCpu,
+        serverNsPerDelivery: ((w.serverCpu / 100) * 1e9) / w.deliveriesPerS,
         peakRssMB: server.memoryKb().peak / 1024,
       },
       notes,
@@ -127,7 +128,15 @@ export function saturation(kind: ServerKind, setup: Setup): Promise<Outcome> {
         notes.push(`failed at ${step}`);
         break;
       }
-      best = { deliveriesPerS: w.deliveriesPerS, ratePerSender: rate, p99Ms, serverCpuPct: w.serverCpu, generatorCpuPct: 100 * w.totals.cpuShare };
+      best = {
+        deliveriesPerS: w.deliveriesPerS,
+        ratePerSender: rate,
+        p99Ms,
+        serverCpuPct: w.serverCpu,
+        // What a delivery costs the server: comparable even when the generator is the limit.
+        serverNsPerDelivery: ((w.serverCpu / 100) * 1e9) / w.deliveriesPerS,
+        generatorCpuPct: 100 * w.totals.cpuShare,
+      };
       bestNote = generatorNote(w.sent, w.totals);
     }
     if (bestNote !== null) notes.push(`at the best step ${bestNote}`);
