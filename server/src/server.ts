@@ -149,7 +149,12 @@ export class ChatServer {
       yield* connection.writer.end();
       return;
     }
-    yield* this.counted(log, netcatSession(connection, this.room, this.limits, log));
+    this.opened(log);
+    try {
+      yield* netcatSession(connection, this.room, this.limits, log);
+    } finally {
+      this.closed(log);
+    }
   }
 
   /** One WebSocket connection: the same limits, counted together with TCP. */
@@ -162,7 +167,12 @@ export class ChatServer {
         return;
       }
       const ws: WsLimits = { keepaliveMs: this.options.keepaliveMs ?? 30_000, maxCommandBytes: MAX_COMMAND_BYTES };
-      yield* this.counted(log, wsSession(connection, this.room, this.limits, ws, log));
+      this.opened(log);
+      try {
+        yield* wsSession(connection, this.room, this.limits, ws, log);
+      } finally {
+        this.closed(log);
+      }
     } finally {
       connection.terminate(); // not only close(): a peer that never answers the closing handshake must not keep its socket
     }
@@ -174,15 +184,15 @@ export class ChatServer {
     return true;
   }
 
-  private *counted(log: Logger, session: Operation<void>): Operation<void> {
+  /** A session starts: counted against maxClients (plain methods, not a wrapping generator: a parked frame per connection costs memory). */
+  private opened(log: Logger): void {
     this.sessions++;
     log.info("connected");
-    try {
-      yield* session;
-    } finally {
-      this.sessions--;
-      log.info("disconnected");
-    }
+  }
+
+  private closed(log: Logger): void {
+    this.sessions--;
+    log.info("disconnected");
   }
 
   private healthOn(loop: Loop): object {

@@ -47,7 +47,7 @@ export function* netcatSession(connection: Connection, room: Room, limits: Sessi
   socket.setNoDelay(true);
   const session = currentTask();
   const input = new NetcatInput(connection.reader, limits.maxLineBytes);
-  const outbox = new Outbox(limits.outbox, () => writer.buffered);
+  const outbox = new Outbox(limits.outbox, writer);
 
   yield* writer.write("* Welcome to loopchat, a chat room on a hand-made event loop.\r\n");
   let member: Member | null;
@@ -64,12 +64,12 @@ export function* netcatSession(connection: Connection, room: Room, limits: Sessi
   }
   if (member === null) return; // left before choosing a name
 
-  const memberLog = log.child({ name: member.name });
+  log.setBindings({ name: member.name }); // not a child logger: one per connection is enough
   const wire: Wire = {
     write: (lines) => writer.write(lines.length === 1 ? (lines[0] as Frame) : concat(lines)),
     finish: () => writer.end(), // flushed: half-close, the client sees EOF
   };
-  yield* stayInRoom(room, member, outbox, wire, () => readLoop(input, room, member, limits, memberLog), limits.flushTimeoutMs, memberLog);
+  yield* stayInRoom(room, member, outbox, wire, () => readLoop(input, room, member, limits, log), limits.flushTimeoutMs, log);
 }
 
 /** Prompts until the user picks a free, valid name; null if they leave first. */
@@ -97,7 +97,7 @@ function* chooseName(
 
 /** Turns lines into messages and commands until the user quits; returns why the session ends. */
 function* readLoop(input: NetcatInput, room: Room, member: Member, limits: SessionLimits, log: Logger): Operation<string> {
-  const bucket = new TokenBucket(limits.linesPerSecond, limits.burst);
+  let bucket: TokenBucket | null = null; // made on the first line: an idle member needs none
   let quitReason: string | null = null;
   const reply = (event: ServerEvent): Operation<void> => room.tell(member, event);
   const ctx: CommandContext = { room, member, reply, quit: (reason) => (quitReason = reason) };
@@ -117,7 +117,7 @@ function* readLoop(input: NetcatInput, room: Room, member: Member, limits: Sessi
     }
     if (isBlank(line.text)) continue; // empty, spaces or invisible characters only
     const text = line.text.trim();
-    yield* bucket.take(); // a flooder waits here; everyone else is unaffected
+    yield* (bucket ??= new TokenBucket(limits.linesPerSecond, limits.burst)).take(); // a flooder waits here; everyone else is unaffected
     if (text.startsWith("/")) {
       yield* runCommand(ctx, text);
       if (quitReason !== null) return quitReason;

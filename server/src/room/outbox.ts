@@ -8,6 +8,8 @@ export interface OutboxLimits {
   maxBytes: number;
 }
 
+const NOTHING_BUFFERED = { buffered: 0 };
+
 /**
  * One member's bounded queue of encoded lines, between the broadcaster (which must never wait
  * for a slow client) and that member's writer task (which waits for the socket to drain).
@@ -23,8 +25,8 @@ export class Outbox {
 
   constructor(
     private readonly limits: OutboxLimits,
-    /** Bytes the transport has accepted but not yet sent (e.g. `socket.writableLength`). */
-    private readonly transportBuffered: () => number = () => 0,
+    /** Where the lines go; its `buffered` bytes (accepted, not yet sent) count against the bound. */
+    private readonly transport: { readonly buffered: number } = NOTHING_BUFFERED,
   ) {}
 
   get size(): number {
@@ -35,7 +37,7 @@ export class Outbox {
   offer(line: Frame): boolean {
     if (this.closed) return true; // leaving: nothing more to send, nothing to complain about
     if (this.lines.length >= this.limits.maxLines) return false;
-    if (this.bytes + line.length + this.transportBuffered() > this.limits.maxBytes) return false;
+    if (this.bytes + line.length + this.transport.buffered > this.limits.maxBytes) return false;
     this.lines.push(line);
     this.bytes += line.length;
     this.wakeWriter();

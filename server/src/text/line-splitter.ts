@@ -29,8 +29,6 @@ const TOO_LONG: SplitResult = Object.freeze({ kind: "tooLong" });
 
 /** Smallest buffer allocated for a partial line, so short lines do not reallocate byte by byte. */
 const MIN_CAPACITY = 256;
-/** A buffer grown past this by one long line is released afterwards, so idle connections stay small. */
-const RETAIN_CAPACITY = 4096;
 
 /**
  * Splits a byte stream into lines. Results are the same for every chunking of the same stream,
@@ -38,7 +36,10 @@ const RETAIN_CAPACITY = 4096;
  */
 export class LineSplitter {
   private readonly maxBytes: number;
-  /** Content of the unfinished line: `buf[0 .. len)`. Grows on demand, never past `maxBytes`. */
+  /**
+   * Content of the unfinished line: `buf[0 .. len)`. Grows on demand, never past `maxBytes`, and
+   * exists only while a line is unfinished: an idle connection holds no buffer.
+   */
   private buf: Buffer | null = null;
   private len = 0;
   /** The previous chunk ended in CR: the next byte decides whether it is an ending (NUL, LF) or bare. */
@@ -79,6 +80,11 @@ export class LineSplitter {
     for (; i < n; i++) {
       const b = chunk[i];
       if (b !== LF && b !== CR) continue;
+      if (b === LF && this.len === 0 && !this.discarding) {
+        this.emit(chunk, runStart, i, out); // the whole line is in this chunk: no partial-line buffer
+        runStart = i + 1;
+        continue;
+      }
       this.append(chunk, runStart, i, out);
       runStart = i + 1;
       if (b === LF) {
@@ -118,7 +124,7 @@ export class LineSplitter {
       out.push(TOO_LONG);
       this.discarding = true;
       this.len = 0; // the prefix is dropped too: the line is rejected as a whole
-      this.releaseLargeBuffer();
+      this.buf = null;
       return;
     }
     let buf = this.buf;
@@ -133,6 +139,12 @@ export class LineSplitter {
     this.len = needed;
   }
 
+  /** A complete line `chunk[from .. to)` with nothing before it: copied out as it is. */
+  private emit(chunk: Uint8Array, from: number, to: number, out: SplitResult[]): void {
+    if (to - from > this.maxBytes) out.push(TOO_LONG);
+    else out.push({ kind: "line", line: Buffer.from(chunk.subarray(from, to)) });
+  }
+
   /** A line ending was seen: emit the line (unless it was too long), start the next. */
   private endLine(out: SplitResult[]): void {
     if (this.discarding) {
@@ -144,10 +156,6 @@ export class LineSplitter {
     if (this.buf !== null) this.buf.copy(line, 0, 0, this.len);
     out.push({ kind: "line", line });
     this.len = 0;
-    this.releaseLargeBuffer();
-  }
-
-  private releaseLargeBuffer(): void {
-    if (this.buf !== null && this.buf.length > RETAIN_CAPACITY) this.buf = null;
+    this.buf = null;
   }
 }

@@ -25,7 +25,7 @@ export interface WsLimits {
 export function* wsSession(connection: WsConnection, room: Room, limits: SessionLimits, ws: WsLimits, log: Logger): Operation<void> {
   const session = currentTask();
   spawn(keepalive(connection, ws.keepaliveMs, () => session.cancel("no answer to ping")), { name: "keepalive" });
-  const outbox = new Outbox(limits.outbox, () => connection.buffered);
+  const outbox = new Outbox(limits.outbox, connection);
   const endSession = (reason: string): void => {
     if (maybeCurrentTask() !== session) session.cancel(reason);
   };
@@ -47,8 +47,8 @@ export function* wsSession(connection: WsConnection, room: Room, limits: Session
       connection.close(1000, "goodbye");
     },
   };
-  const memberLog = log.child({ name: member.name });
-  yield* stayInRoom(room, member, outbox, wire, () => readLoop(connection, room, member, limits, ws, memberLog), limits.flushTimeoutMs, memberLog);
+  log.setBindings({ name: member.name }); // not a child logger: one per connection is enough
+  yield* stayInRoom(room, member, outbox, wire, () => readLoop(connection, room, member, limits, ws, log), limits.flushTimeoutMs, log);
 }
 
 /** Until a valid `join`: errors go straight back, and the client may try again. */
@@ -77,7 +77,7 @@ function* awaitJoin(
 
 /** Applies commands until the user quits or the connection closes; returns why the session ends. */
 function* readLoop(connection: WsConnection, room: Room, member: Member, limits: SessionLimits, ws: WsLimits, log: Logger): Operation<string> {
-  const bucket = new TokenBucket(limits.linesPerSecond, limits.burst);
+  let bucket: TokenBucket | null = null; // made on the first line: an idle member needs none
   for (;;) {
     const frame = yield* connection.receive();
     if (frame === null) return connection.error?.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH" ? "frame too large" : "connection closed";
@@ -87,7 +87,7 @@ function* readLoop(connection: WsConnection, room: Room, member: Member, limits:
       yield* room.tell(member, decoded.error);
       continue;
     }
-    yield* bucket.take(); // a flooder waits here; everyone else is unaffected
+    yield* (bucket ??= new TokenBucket(limits.linesPerSecond, limits.burst)).take(); // a flooder waits here; everyone else is unaffected
     const quit = yield* apply(decoded.command, room, member, limits);
     if (quit !== null) return quit;
     if (member.kickedFor !== null) return member.kickedFor;
