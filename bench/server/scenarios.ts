@@ -151,7 +151,7 @@ export function capacity(kind: ServerKind, setup: Setup): Promise<Outcome> {
     await new Promise((r) => setTimeout(r, 500));
     const before = server.memoryKb().rss;
     const connected = await load.connect(server.host, server.port, clients, { concurrency: 200, deadlineMs: 50_000 });
-    await new Promise((r) => setTimeout(r, 2_000)); // let the server settle
+    await new Promise((r) => setTimeout(r, 3_000)); // let the server settle
     const after = server.memoryKb().rss;
     const notes = connected.errors > 0 ? [`connect errors: ${connected.errorSamples.join(", ")}`] : [];
     return {
