@@ -197,11 +197,13 @@ function send(command: Extract<LoadCommand, { cmd: "send" }>): Promise<SendResul
       maxTickGapMs = Math.max(maxTickGapMs, (now - lastTick) / 1000);
       lastTick = now;
       const elapsedUs = Math.min(now - started, durationMs * 1000);
-      const dueEach = Math.floor((rate * elapsedUs) / 1e6);
       const stamp = Math.round(now);
+      const sendersInAll = command.allSenders.length;
       for (const { client, index, base } of senders) {
+        // Each sender has its own phase, so 10 senders at 50/s send every 2 ms, not 10 at once every 20 ms.
+        const due = Math.floor((rate * elapsedUs) / 1e6 + index / sendersInAll);
         let lines = "";
-        for (; client.nextSeq < base + dueEach; client.nextSeq++) lines += `#${index}:${client.nextSeq}:${stamp}:${pad}\n`;
+        for (; client.nextSeq < base + due; client.nextSeq++) lines += `#${index}:${client.nextSeq}:${stamp}:${pad}\n`;
         if (lines !== "" && client.socket !== null && !client.closed) {
           client.socket.write(lines);
         }

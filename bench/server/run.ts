@@ -77,6 +77,7 @@ const COLUMNS: Record<ScenarioId, [key: string, label: string, higherIsBetter: b
     ["outOfOrder", "out of order", false],
     ["serverCpuPct", "server CPU %", false],
     ["serverNsPerDelivery", "server CPU ns per delivery", false],
+    ["generatorCpuPct", "generator CPU %", false],
     ["peakRssMB", "peak RSS MB", false],
   ],
   B: [

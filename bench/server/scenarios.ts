@@ -97,6 +97,7 @@ export function fanOut(kind: ServerKind, setup: Setup): Promise<Outcome> {
         outOfOrder: w.totals.outOfOrder,
         serverCpuPct: w.serverCpu,
         serverNsPerDelivery: ((w.serverCpu / 100) * 1e9) / w.deliveriesPerS,
+        generatorCpuPct: 100 * w.totals.cpuShare,
         peakRssMB: server.memoryKb().peak / 1024,
       },
       notes,
