@@ -30,6 +30,19 @@ describe("introspection", () => {
     ]);
   });
 
+  it("dump() names the task a joiner waits for", async () => {
+    const { loop } = virtualLoop();
+    let snapshot = "";
+    await loop.run(function* () {
+      const sleeper = spawn(sleep(10), { name: "sleeper" });
+      const joiner = spawn(sleeper.join(), { name: "joiner" });
+      yield* sleep(1);
+      snapshot = loop.dump();
+      yield* joiner.join();
+    });
+    expect(snapshot).toContain("#3 joiner [parked: join #2 sleeper]");
+  });
+
   it("counts steps, switches, spawned and live tasks, and the ready queue's high-water mark", async () => {
     const { loop } = virtualLoop();
     let liveInside = 0;

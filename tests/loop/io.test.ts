@@ -9,6 +9,7 @@ import {
   listen,
   run,
   serve,
+  sleep,
   spawn,
   type Connection,
   type Operation,
@@ -265,5 +266,60 @@ describe("connect, half-close and clean shutdown", () => {
     } finally {
       await server.stop();
     }
+  });
+});
+
+describe("an idle connection", () => {
+  it("a parked read shows its peer in dump(); cancelling it frees the socket for the next read", async () => {
+    let dumped = "";
+    let received: string | null = "";
+    const server = await startServer(function* (c) {
+      const idle = spawn(c.reader.read(), { name: "idle reader" });
+      while (!/idle reader \[parked: socket readable/.test(dumped)) {
+        yield* sleep(1);
+        dumped = server.loop.dump();
+      }
+      yield* idle.halt();
+      yield* c.writer.write("go\n"); // now the client sends its line
+      received = yield* c.reader.readLine();
+    });
+    try {
+      const client = await rawClient(server.port);
+      const peer = `${client.localAddress}:${client.localPort}`;
+      await new Promise<void>((resolve) => client.once("data", () => resolve()));
+      client.end("hello\n");
+      await new Promise((resolve) => client.once("close", resolve).resume());
+      expect(dumped).toContain(`idle reader [parked: socket readable ${peer}]`);
+      expect(received).toBe("hello");
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("holds the loop while its socket is open and lets go exactly once when it closes", async () => {
+    const loop = new Loop();
+    const held: number[] = [];
+    await loop.run(function* () {
+      const listener = yield* listen();
+      held.push(loop.heldCount); // the listener
+      let accepted: Connection | null = null;
+      const server = spawn(
+        serve(listener, function* (c) {
+          accepted = c;
+          yield* c.reader.read(); // parks until the client closes
+        }),
+      );
+      const client = yield* connect({ port: listener.port });
+      while (accepted === null) yield* sleep(1);
+      held.push(loop.heldCount); // + both ends
+      client.close();
+      client.close();
+      while (!client.closed || !(accepted as Connection).closed) yield* sleep(1);
+      held.push(loop.heldCount);
+      listener.close();
+      yield* server.join();
+      held.push(loop.heldCount);
+    });
+    expect(held).toEqual([1, 3, 1, 0]);
   });
 });

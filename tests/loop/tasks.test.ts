@@ -73,6 +73,19 @@ describe("spawn and join", () => {
     expect(got).toEqual([42, 42]);
   });
 
+  it("a joiner cancelled while it waits leaves the line: the others still get the value", async () => {
+    const got = await runVirtual(function* () {
+      const shared = spawn(double(21));
+      const quitter = spawn((function* () { return yield* shared.join(); })());
+      const stayer = spawn((function* () { return yield* shared.join(); })());
+      yield* sleep(0); // both are parked in join
+      yield* quitter.halt();
+      expect(shared.joiners).toEqual([stayer]);
+      return [quitter.outcome, yield* stayer.join()];
+    });
+    expect(got).toEqual(["cancelled", 42]);
+  });
+
   it("gives tasks ids and names", async () => {
     await runVirtual(function* () {
       const named = spawn(double(1), { name: "doubler" });

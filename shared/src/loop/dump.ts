@@ -14,7 +14,8 @@ export function formatTaskTree(root: Task<unknown>): string {
 
 function describeTask(task: Task<unknown>): string {
   let state: string = task.state;
-  if (task.state === "parked" && task.waitingOn !== null) state += `: ${task.waitingOn}`;
+  const on = task.waitingOn;
+  if (task.state === "parked" && on !== null) state += `: ${typeof on === "string" ? on : on.describe(task)}`;
   if (task.state === "done" && task.outcome !== null) state += `: ${task.outcome}`;
   if (task.cancelRequest !== null) state += " (cancel pending)";
   return `#${task.id} ${task.name} [${state}]`;

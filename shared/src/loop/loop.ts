@@ -389,16 +389,28 @@ export class Loop {
    * Returns the function that releases it; releasing twice is harmless.
    */
   hold(): () => void {
-    this.hostWaits++;
+    this.acquireHold();
     let held = true;
     return () => {
       if (!held) return;
       held = false;
-      this.hostWaits--;
-      // Let the end of a turn decide whether the loop is now deadlocked: a release often happens
-      // just before (or while) the task it concerns is made ready again.
-      if (this.root !== null && this.root.state !== "done") this.scheduleTurn();
+      this.releaseHold();
     };
+  }
+
+  /**
+   * `hold()` without the release closure, for an owner that already knows when it lets go
+   * (a socket watch has one per connection). Pair each call with exactly one `releaseHold()`.
+   */
+  acquireHold(): void {
+    this.hostWaits++;
+  }
+
+  releaseHold(): void {
+    this.hostWaits--;
+    // Let the end of a turn decide whether the loop is now deadlocked: a release often happens
+    // just before (or while) the task it concerns is made ready again.
+    if (this.root !== null && this.root.state !== "done") this.scheduleTurn();
   }
 
   /**
@@ -463,6 +475,7 @@ export class Loop {
     if (joiners !== null) {
       task.joiners = null;
       for (const joiner of joiners) {
+        joiner.waitData = undefined; // it held this task (see Task.join)
         if (task.outcome === "returned") this.wake(joiner, task.settled);
         else this.wakeWithError(joiner, task.settled);
       }

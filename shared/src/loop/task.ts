@@ -32,6 +32,13 @@ alreadyDone.next();
  */
 export type Abort = (task: Task<unknown>) => void;
 
+/**
+ * What a parked task waits on, as `loop.dump()` shows it: a fixed string, or a label that is
+ * written only when a dump asks for it (typically from the task's `waitData`), so that a park on
+ * a hot path builds and keeps no string of its own.
+ */
+export type WaitingOn = string | { describe(task: Task<unknown>): string };
+
 export type TaskState =
   | "ready" // in the ready queue
   | "running" // its step is executing now
@@ -68,7 +75,7 @@ export class Task<T = unknown> {
   woken = false;
 
   // --- parking ---
-  waitingOn: string | null = null;
+  waitingOn: WaitingOn | null = null;
   abort: Abort | null = null;
   /** A cancellation to deliver at the next suspension point. */
   cancelRequest: Cancelled | null = null;
@@ -77,7 +84,11 @@ export class Task<T = unknown> {
   waitList: WaitList | null = null;
   waitPrev: Task<unknown> | null = null;
   waitNext: Task<unknown> | null = null;
-  /** What a task parked in a WaitList carries (e.g. the item a blocked `put` wants to add). */
+  /**
+   * What a parked task carries for whoever wakes it or undoes its park, so that they can be
+   * shared functions rather than closures: the item a blocked `put` wants to add, a sleep's
+   * timer, the socket watch of a read, the task a `join` waits for.
+   */
   waitData: unknown = undefined;
 
   // --- the task tree ---
@@ -144,7 +155,11 @@ export class Task<T = unknown> {
       const me = currentTask();
       if (me === (this as Task<unknown>)) throw new Error(`task #${this.id} cannot join itself`);
       (this.joiners ??= []).push(me);
-      return (yield* parkOn(me, `join #${this.id} ${this.name}`, (t) => this.removeJoiner(t))) as T;
+      // Parked inline, with the joined task in waitData: no closure, string or frame per join.
+      me.waitData = this;
+      me.waitingOn = JOINING;
+      me.abort = abortJoin;
+      return (yield PARK) as T;
     }
     if (this.outcome === "returned") return this.settled as T;
     throw this.settled;
@@ -160,24 +175,38 @@ export class Task<T = unknown> {
     }
   }
 
-  private removeJoiner(task: Task<unknown>): void {
-    const joiners = this.joiners;
-    if (joiners === null) return;
-    const i = joiners.indexOf(task);
-    if (i >= 0) joiners.splice(i, 1);
-  }
-
   toString(): string {
     return `#${this.id} ${this.name}`;
   }
 }
 
+/** Undoes a park in `join()` (the joined task is in `waitData`): leaves its list of joiners. */
+function abortJoin(task: Task<unknown>): void {
+  const joined = task.waitData as Task<unknown>;
+  task.waitData = undefined;
+  const joiners = joined.joiners;
+  if (joiners === null) return;
+  const i = joiners.indexOf(task);
+  if (i >= 0) joiners.splice(i, 1);
+}
+
+const JOINING: WaitingOn = {
+  describe: (task) => {
+    const joined = task.waitData as Task<unknown>;
+    return `join #${joined.id} ${joined.name}`;
+  },
+};
+
 /**
  * The one blocking primitive (trio's `wait_task_rescheduled`): the caller has already registered
  * `task` wherever it will be woken from; this records how to undo that and suspends. The value
  * passed to `loop.wake(task, value)` is what this returns.
+ *
+ * Hot paths (sleep, `WaitList.enqueue`, socket reads, `join`) set these fields themselves and
+ * `yield PARK` directly: a parked task keeps every generator frame on its stack alive, and an
+ * idle server has thousands of parked tasks.
  */
-export function* parkOn(task: Task<unknown>, waitingOn: string, abort: Abort | null): Operation<unknown> {
+export function* parkOn(task: Task<unknown>, waitingOn: WaitingOn, abort: Abort | null): Operation<unknown> {
   task.waitingOn = waitingOn;
   task.abort = abort;
   return yield PARK;

@@ -1,7 +1,7 @@
 import type { Socket } from "node:net";
 import { currentTask } from "../current.js";
 import type { Loop } from "../loop.js";
-import { parkOn, type Operation, type Task } from "../task.js";
+import { PARK, type Operation, type Task, type WaitingOn } from "../task.js";
 
 /**
  * The lecture's `read_wait` / `write_wait` for one socket. In the lecture the loop keeps
@@ -20,46 +20,52 @@ export class SocketWatch {
   /** The socket's error, if it had one (reset, broken pipe, ...). */
   error: Error | null = null;
 
-  private reader: Task<unknown> | null = null;
-  private writer: Task<unknown> | null = null;
-  private readonly release: () => void;
+  // @internal: the one task waiting to read and the one waiting to write (the lecture's
+  // `_read_waiting[fd]` / `_write_waiting[fd]`); public only for the listeners and aborts below.
+  reader: Task<unknown> | null = null;
+  writer: Task<unknown> | null = null;
 
   constructor(
     readonly socket: Socket,
     readonly loop: Loop,
   ) {
+    // The same six listener functions serve every socket; each finds its watch through the socket.
+    if (kWatch in socket) throw new Error("this socket already has a SocketWatch");
+    (socket as WatchedSocket)[kWatch] = this;
     // While the socket is open it may wake a task: the loop must not call that a deadlock.
-    this.release = loop.hold();
-    socket.on("readable", () => this.wakeReader());
-    socket.on("end", () => {
-      this.eof = true;
-      this.wakeReader();
-    });
-    socket.on("drain", () => this.wakeWriter());
-    socket.on("finish", () => this.wakeWriter());
-    socket.on("error", (error) => {
-      this.error = error; // handled here, so an error event never crashes the process
-      this.wakeReader();
-      this.wakeWriter();
-    });
-    socket.on("close", () => {
-      this.closed = true;
-      this.eof = true;
-      this.wakeReader();
-      this.wakeWriter();
-      this.release();
-    });
+    // Released once, on 'close' (no release closure per socket: see onClose).
+    loop.acquireHold();
+    socket.on("readable", onReadable);
+    socket.on("end", onEnd);
+    socket.on("drain", onWritable);
+    socket.on("finish", onWritable);
+    socket.on("error", onError);
+    socket.on("close", onClose);
+  }
+
+  /** True when a read would not block: bytes are buffered, or EOF or an error was seen. */
+  get readReady(): boolean {
+    return this.socket.readableLength > 0 || this.eof || this.error !== null;
   }
 
   /** Parks until the socket has bytes to read, reached EOF, or failed (`read_wait`). */
   *readable(): Operation<void> {
-    if (this.socket.readableLength > 0 || this.eof || this.error !== null) return;
-    const task = currentTask();
+    if (this.readReady) return;
+    this.waitReadable(currentTask());
+    yield PARK;
+  }
+
+  /**
+   * `readable()` spelled out for hot paths (as `WaitList.enqueue` is for `wait`): registers `task`
+   * as the one waiting to read, with how to undo that; the caller then suspends with `yield PARK`.
+   * An idle connection's reader sits there, so it should cost no generator frames of its own.
+   */
+  waitReadable(task: Task<unknown>): void {
     if (this.reader !== null) throw new Error(`task ${this.reader} is already reading this socket`);
     this.reader = task;
-    yield* parkOn(task, `socket readable ${describePeer(this.socket)}`, () => {
-      this.reader = null;
-    });
+    task.waitData = this;
+    task.waitingOn = READABLE;
+    task.abort = abortRead;
   }
 
   /**
@@ -67,33 +73,105 @@ export class SocketWatch {
    * flushed after `end()` (`untilFinished`), or until the socket failed or closed.
    */
   *writable(untilFinished = false): Operation<void> {
-    const done = (): boolean =>
-      this.error !== null || this.closed || (untilFinished ? this.socket.writableFinished : !this.socket.writableNeedDrain);
-    if (done()) return;
+    if (this.writeSettled(untilFinished)) return;
     const task = currentTask();
     if (this.writer !== null) throw new Error(`task ${this.writer} is already writing this socket`);
-    while (!done()) {
+    while (!this.writeSettled(untilFinished)) {
       this.writer = task;
-      yield* parkOn(task, `socket ${untilFinished ? "finish" : "drain"} ${describePeer(this.socket)}`, () => {
-        this.writer = null;
-      });
+      task.waitData = this;
+      task.waitingOn = untilFinished ? FINISH : DRAIN;
+      task.abort = abortWrite;
+      yield PARK;
     }
   }
 
-  private wakeReader(): void {
+  private writeSettled(untilFinished: boolean): boolean {
+    if (this.error !== null || this.closed) return true;
+    return untilFinished ? this.socket.writableFinished : !this.socket.writableNeedDrain;
+  }
+
+  /** @internal Wakes the task waiting to read, if any (the socket's listeners call it). */
+  wakeReader(): void {
     const task = this.reader;
     if (task === null) return;
     this.reader = null;
+    task.waitData = undefined;
     this.loop.wake(task, undefined);
   }
 
-  private wakeWriter(): void {
+  /** @internal Wakes the task waiting to write, if any. */
+  wakeWriter(): void {
     const task = this.writer;
     if (task === null) return;
     this.writer = null;
+    task.waitData = undefined;
     this.loop.wake(task, undefined);
   }
 }
+
+// ---------------------------------------------------------------------------------------
+// The socket's listeners: module-level functions rather than closures, so that an idle
+// connection costs no function objects. Node calls a listener with `this` = the socket.
+// ---------------------------------------------------------------------------------------
+
+const kWatch = Symbol("SocketWatch");
+type WatchedSocket = Socket & { [kWatch]: SocketWatch };
+
+function onReadable(this: WatchedSocket): void {
+  this[kWatch].wakeReader();
+}
+
+function onEnd(this: WatchedSocket): void {
+  const watch = this[kWatch];
+  watch.eof = true;
+  watch.wakeReader();
+}
+
+/** 'drain' (the buffer is below the high-water mark again) and 'finish' (flushed after end()). */
+function onWritable(this: WatchedSocket): void {
+  this[kWatch].wakeWriter();
+}
+
+function onError(this: WatchedSocket, error: Error): void {
+  const watch = this[kWatch];
+  watch.error = error; // handled here, so an error event never crashes the process
+  watch.wakeReader();
+  watch.wakeWriter();
+}
+
+function onClose(this: WatchedSocket): void {
+  const watch = this[kWatch];
+  if (watch.closed) return; // 'close' comes once; the guard keeps the hold released exactly once
+  watch.closed = true;
+  watch.eof = true;
+  watch.wakeReader();
+  watch.wakeWriter();
+  watch.loop.releaseHold();
+}
+
+// ---------------------------------------------------------------------------------------
+// What a parked reader or writer needs: shared functions, with the watch in `task.waitData`
+// (as sleep() keeps its timer there), instead of a closure and a string per park.
+// ---------------------------------------------------------------------------------------
+
+function abortRead(task: Task<unknown>): void {
+  (task.waitData as SocketWatch).reader = null;
+  task.waitData = undefined;
+}
+
+function abortWrite(task: Task<unknown>): void {
+  (task.waitData as SocketWatch).writer = null;
+  task.waitData = undefined;
+}
+
+/** A `loop.dump()` label naming the peer, written only when a dump asks. */
+function socketLabel(what: string): WaitingOn {
+  return { describe: (task) => `${what} ${describePeer((task.waitData as SocketWatch).socket)}` };
+}
+
+const READABLE = socketLabel("socket readable");
+const DRAIN = socketLabel("socket drain");
+const FINISH = socketLabel("socket finish");
 
 export function describePeer(socket: Socket): string {
   return socket.remoteAddress === undefined ? "(unconnected)" : `${socket.remoteAddress}:${socket.remotePort}`;

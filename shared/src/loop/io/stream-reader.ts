@@ -1,4 +1,5 @@
-import type { Operation } from "../task.js";
+import { currentTask } from "../current.js";
+import { PARK, type Operation } from "../task.js";
 import type { SocketWatch } from "./socket-watch.js";
 
 /** `readLine` met a line longer than its limit. The stream stays usable: the next call returns the line after it. */
@@ -13,6 +14,9 @@ export interface ReadLineOptions {
   /** Longest accepted line, in bytes, without its line ending. Default 64 KiB. */
   maxBytes?: number;
 }
+
+/** `readNow` found nothing yet: wait until the socket is readable, then look again. */
+const WOULD_BLOCK: unique symbol = Symbol("would block");
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -39,7 +43,15 @@ export class StreamReader {
       this.scanned = 0;
       return bytes;
     }
-    return yield* this.readFromSocket();
+    // The read_wait is spelled out here rather than in a nested generator: an idle connection's
+    // reader is parked in this loop, and each generator frame on its stack costs memory.
+    let chunk = this.readNow();
+    while (chunk === WOULD_BLOCK) {
+      this.watch.waitReadable(currentTask());
+      yield PARK;
+      chunk = this.readNow();
+    }
+    return chunk;
   }
 
   /**
@@ -74,7 +86,12 @@ export class StreamReader {
           throw new LineTooLong(maxBytes);
         }
       }
-      const chunk = yield* this.readFromSocket();
+      let chunk = this.readNow();
+      while (chunk === WOULD_BLOCK) {
+        this.watch.waitReadable(currentTask()); // read_wait, as in read()
+        yield PARK;
+        chunk = this.readNow();
+      }
       if (chunk === null) {
         const rest = this.pending;
         this.pending = null;
@@ -93,14 +110,15 @@ export class StreamReader {
     this.scanned = 0;
   }
 
-  private *readFromSocket(): Operation<Buffer | null> {
+  /** What the socket has now: bytes, `null` at EOF, or WOULD_BLOCK. Throws the socket's error. */
+  private readNow(): Buffer | null | typeof WOULD_BLOCK {
     const watch = this.watch;
-    for (;;) {
+    do {
       if (watch.error !== null) throw watch.error;
       const chunk = watch.socket.read() as Buffer | null;
       if (chunk !== null) return chunk;
       if (watch.eof) return null;
-      yield* watch.readable();
-    }
+    } while (watch.readReady); // an error arrived, or bytes read() did not hand over: look again
+    return WOULD_BLOCK;
   }
 }
