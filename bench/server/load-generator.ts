@@ -32,6 +32,7 @@ let senderCount = 0;
 
 // Window counters, since the last "reset".
 let received = 0;
+let reads = 0;
 let outOfOrder = 0;
 let gaps = 0;
 let lastReceivedUs = 0;
@@ -49,6 +50,7 @@ function reply(message: LoadReply): void {
 /** Every complete line of `chunk` (with what was left over from the previous one). */
 function onData(client: Client, chunk: Buffer): void {
   const now = monotonicUs(); // one arrival time for every line of the chunk
+  reads++;
   let buf = chunk;
   if (client.partial !== null) {
     buf = Buffer.concat([client.partial, chunk]);
@@ -222,6 +224,7 @@ function send(command: Extract<LoadCommand, { cmd: "send" }>): Promise<SendResul
 
 function reset(): void {
   received = 0;
+  reads = 0;
   outOfOrder = 0;
   gaps = 0;
   lastReceivedUs = 0;
@@ -235,6 +238,7 @@ function report(): Report {
   return {
     ev: "report",
     received,
+    reads,
     outOfOrder,
     gaps,
     notices,

@@ -59,6 +59,8 @@ export interface Report {
   ev: "report";
   /** Chat lines carrying a `#` header received since the last reset. */
   received: number;
+  /** Socket reads since the last reset: received / reads says how much the server batched its writes. */
+  reads: number;
   /** A line from a sender with a sequence number not above the last one seen from it (reordered or duplicated). */
   outOfOrder: number;
   /** Sequence numbers skipped over (lines lost, or still to come out of order). */

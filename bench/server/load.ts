@@ -53,6 +53,7 @@ class GeneratorProcess {
 
 export interface Totals {
   received: number;
+  reads: number;
   outOfOrder: number;
   gaps: number;
   notices: number;
@@ -119,6 +120,7 @@ export class LoadGenerator {
     const sum = (f: (r: Report) => number): number => reports.reduce((s, r) => s + f(r), 0);
     return {
       received: sum((r) => r.received),
+      reads: sum((r) => r.reads),
       outOfOrder: sum((r) => r.outOfOrder),
       gaps: sum((r) => r.gaps),
       notices: sum((r) => r.notices),

@@ -78,6 +78,7 @@ const COLUMNS: Record<ScenarioId, [key: string, label: string, higherIsBetter: b
     ["serverCpuPct", "server CPU %", false],
     ["serverNsPerDelivery", "server CPU ns per delivery", false],
     ["generatorCpuPct", "generator CPU %", false],
+    ["linesPerRead", "lines per client read", true],
     ["peakRssMB", "peak RSS MB", false],
   ],
   B: [
@@ -87,6 +88,7 @@ const COLUMNS: Record<ScenarioId, [key: string, label: string, higherIsBetter: b
     ["serverCpuPct", "server CPU % there", false],
     ["serverNsPerDelivery", "server CPU ns per delivery there", false],
     ["generatorCpuPct", "generator CPU % there", false],
+    ["linesPerRead", "lines per client read there", true],
     ["peakRssMB", "peak RSS MB", false],
   ],
   C: [

@@ -98,6 +98,7 @@ export function fanOut(kind: ServerKind, setup: Setup): Promise<Outcome> {
         serverCpuPct: w.serverCpu,
         serverNsPerDelivery: ((w.serverCpu / 100) * 1e9) / w.deliveriesPerS,
         generatorCpuPct: 100 * w.totals.cpuShare,
+        linesPerRead: w.totals.received / Math.max(1, w.totals.reads),
         peakRssMB: server.memoryKb().peak / 1024,
       },
       notes,
@@ -123,7 +124,9 @@ export function saturation(kind: ServerKind, setup: Setup): Promise<Outcome> {
       const w = await window(server, load, senders, clients, rate, stepMs, 2_000);
       const p99Ms = ms(w.totals.latency.quantile(0.99));
       const deliveredPct = (100 * w.totals.received) / w.expected;
-      const step = `${rate}/s per sender: ${(w.deliveriesPerS / 1e6).toFixed(2)} M deliveries/s, ${deliveredPct.toFixed(1)} % delivered, p99 ${p99Ms.toFixed(1)} ms`;
+      const step =
+        `${rate}/s per sender: ${(w.deliveriesPerS / 1e6).toFixed(2)} M deliveries/s, ${deliveredPct.toFixed(1)} % delivered, p99 ${p99Ms.toFixed(1)} ms` +
+        ` (server CPU ${w.serverCpu.toFixed(0)} %, generator ${(100 * w.totals.cpuShare).toFixed(0)} %, ${(w.totals.received / Math.max(1, w.totals.reads)).toFixed(1)} lines per read)`;
       setup.progress(`    B ${kind} ${step}`);
       if (deliveredPct < 99 || p99Ms > 100 || w.totals.outOfOrder > 0) {
         notes.push(`failed at ${step}`);
@@ -137,6 +140,7 @@ export function saturation(kind: ServerKind, setup: Setup): Promise<Outcome> {
         // What a delivery costs the server: comparable even when the generator is the limit.
         serverNsPerDelivery: ((w.serverCpu / 100) * 1e9) / w.deliveriesPerS,
         generatorCpuPct: 100 * w.totals.cpuShare,
+        linesPerRead: w.totals.received / Math.max(1, w.totals.reads),
       };
       bestNote = generatorNote(w.sent, w.totals);
     }

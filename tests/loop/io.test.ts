@@ -154,6 +154,36 @@ describe("writing with backpressure", () => {
       await server.stop();
     }
   });
+  it("tryWrite sends at once on an idle socket and refuses while the socket still holds unsent bytes", async () => {
+    const results: boolean[] = [];
+    const server = await startServer(function* (c) {
+      results.push(c.writer.tryWrite("first\n")); // idle: goes straight out
+      // Fill the socket until the kernel takes no more and Node holds the rest (the client reads nothing).
+      for (let i = 0; i < 10_000 && c.writer.tryWrite("y".repeat(64 * 1024)); i++);
+      results.push(c.writer.buffered > 0, c.writer.tryWrite("refused\n"));
+      yield* c.writer.write("last\n"); // the parking write still works and keeps the order
+      yield* c.writer.end();
+      results.push(c.writer.tryWrite("after end\n"));
+    });
+    try {
+      const client = await rawClient(server.port);
+      client.pause(); // read nothing until the server has seen its socket full
+      const deadline = Date.now() + 20_000;
+      while (results.length < 3) {
+        if (Date.now() > deadline) throw new Error("the socket never filled");
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      const received = receiveAll(client);
+      client.resume();
+      const text = await received;
+      expect(results).toEqual([true, true, false, false]);
+      expect(text.startsWith("first\n")).toBe(true);
+      expect(text.endsWith("y\nlast\n") || text.endsWith("ylast\n")).toBe(true);
+      expect(text).not.toContain("refused");
+    } finally {
+      await server.stop();
+    }
+  });
 });
 
 describe("connect, half-close and clean shutdown", () => {

@@ -8,7 +8,15 @@ export interface OutboxLimits {
   maxBytes: number;
 }
 
-const NOTHING_BUFFERED = { buffered: 0 };
+/** Where an outbox's lines go. */
+export interface OutboxTransport {
+  /** Bytes accepted but not yet sent; they count against the outbox's bound. */
+  readonly buffered: number;
+  /** Sends `frame` at once if the transport can take it without waiting; false if it cannot. */
+  tryWrite?(frame: Frame): boolean;
+}
+
+const NOTHING_BUFFERED: OutboxTransport = { buffered: 0 };
 
 /**
  * One member's bounded queue of encoded lines, between the broadcaster (which must never wait
@@ -25,17 +33,21 @@ export class Outbox {
 
   constructor(
     private readonly limits: OutboxLimits,
-    /** Where the lines go; its `buffered` bytes (accepted, not yet sent) count against the bound. */
-    private readonly transport: { readonly buffered: number } = NOTHING_BUFFERED,
+    private readonly transport: OutboxTransport = NOTHING_BUFFERED,
   ) {}
 
   get size(): number {
     return this.lines.length;
   }
 
-  /** Queues `line`; false when the member is too far behind (the line is not queued). */
+  /**
+   * Queues `line`, or sends it at once when nothing waits before it and the transport can take
+   * it (the writer is parked with nothing to do: waking it just to write would cost a task
+   * switch per member per line). False when the member is too far behind (nothing is queued).
+   */
   offer(line: Frame): boolean {
     if (this.closed) return true; // leaving: nothing more to send, nothing to complain about
+    if (this.writer !== null && this.lines.length === 0 && this.transport.tryWrite?.(line) === true) return true;
     if (this.lines.length >= this.limits.maxLines) return false;
     if (this.bytes + line.length + this.transport.buffered > this.limits.maxBytes) return false;
     this.lines.push(line);

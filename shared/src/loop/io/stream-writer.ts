@@ -21,6 +21,19 @@ export class StreamWriter {
     this.check();
   }
 
+  /**
+   * Writes `data` now if the socket can take it without anyone waiting: nothing of ours is still
+   * queued in it, and it is open. Returns false (and writes nothing) otherwise; then use
+   * `write`, which parks. Lets a caller skip a task switch when the socket is idle.
+   */
+  tryWrite(data: string | Uint8Array): boolean {
+    const watch = this.watch;
+    const socket = watch.socket;
+    if (watch.error !== null || watch.closed || socket.destroyed || socket.writableEnded || socket.writableLength > 0) return false;
+    socket.write(data);
+    return true;
+  }
+
   /** Bytes accepted by `write` but not yet handed to the kernel. */
   get buffered(): number {
     return this.watch.socket.writableLength;
