@@ -19,6 +19,7 @@ import { netcatSession, type SessionLimits } from "./netcat/session.js";
 import { textCodec } from "./netcat/text-codec.js";
 import { Room } from "./room/room.js";
 import { NAME_MAX_LENGTH } from "./text/index.js";
+import { SessionLog } from "./session-log.js";
 
 export interface ChatServerOptions {
   host: string;
@@ -143,7 +144,7 @@ export class ChatServer {
 
   /** One TCP connection: a polite refusal past the limit, otherwise a netcat session. */
   private *admitTcp(connection: Connection): Operation<void> {
-    const log = this.log.child({ conn: this.nextConnectionId++, transport: "tcp", remote: connection.peer });
+    const log = new SessionLog(this.log, { conn: this.nextConnectionId++, transport: "tcp", remote: connection.peer });
     if (this.full(log)) {
       yield* connection.writer.write(textCodec.encode(SERVER_FULL));
       yield* connection.writer.end();
@@ -159,7 +160,7 @@ export class ChatServer {
 
   /** One WebSocket connection: the same limits, counted together with TCP. */
   private *admitWebSocket(connection: WsConnection): Operation<void> {
-    const log = this.log.child({ conn: this.nextConnectionId++, transport: "ws", remote: connection.peer });
+    const log = new SessionLog(this.log, { conn: this.nextConnectionId++, transport: "ws", remote: connection.peer });
     try {
       if (this.full(log)) {
         yield* connection.send(encodeServerEvent(SERVER_FULL));
@@ -178,19 +179,19 @@ export class ChatServer {
     }
   }
 
-  private full(log: Logger): boolean {
+  private full(log: SessionLog): boolean {
     if (this.sessions < this.options.maxClients) return false;
     log.warn({ maxClients: this.options.maxClients }, "refused: server full");
     return true;
   }
 
   /** A session starts: counted against maxClients (plain methods, not a wrapping generator: a parked frame per connection costs memory). */
-  private opened(log: Logger): void {
+  private opened(log: SessionLog): void {
     this.sessions++;
     log.info("connected");
   }
 
-  private closed(log: Logger): void {
+  private closed(log: SessionLog): void {
     this.sessions--;
     log.info("disconnected");
   }

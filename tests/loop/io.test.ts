@@ -154,6 +154,38 @@ describe("writing with backpressure", () => {
       await server.stop();
     }
   });
+  it("tryRead never waits, and `yield reader.readWait()` parks in the caller's own frame until bytes or EOF", async () => {
+    const seen: (string | null | undefined)[] = [];
+    const server = await startServer(function* (c) {
+      seen.push(c.reader.tryRead()?.toString()); // nothing sent yet
+      for (;;) {
+        const chunk = c.reader.tryRead();
+        if (chunk === undefined) {
+          yield c.reader.readWait();
+          continue;
+        }
+        seen.push(chunk === null ? null : chunk.toString());
+        if (chunk === null) break;
+      }
+      yield* c.writer.end();
+    });
+    try {
+      const client = await rawClient(server.port);
+      const closed = receiveAll(client);
+      const deadline = Date.now() + 20_000;
+      while (seen.length === 0) {
+        if (Date.now() > deadline) throw new Error("the server never looked");
+        await new Promise((r) => setTimeout(r, 5)); // until the server has looked, before anything is sent
+      }
+      client.end("ping");
+      await closed;
+      expect(seen[0]).toBeUndefined();
+      expect(seen.slice(1)).toEqual(["ping", null]);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it("tryWrite sends at once on an idle socket and refuses while the socket still holds unsent bytes", async () => {
     const results: boolean[] = [];
     const server = await startServer(function* (c) {

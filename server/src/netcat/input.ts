@@ -1,7 +1,9 @@
-import { RingQueue, type Operation, type StreamReader } from "../../../shared/src/loop/index.js";
+import type { Operation, StreamReader } from "../../../shared/src/loop/index.js";
 import { applyBackspaces, decodeLine, LineSplitter, sanitize, TelnetFilter, type SplitResult } from "../text/index.js";
 
 export type InputLine = { text: string } | { tooLong: true };
+
+const NONE: SplitResult[] = [];
 
 /**
  * What a netcat or telnet user typed, one clean line at a time: telnet negotiation removed,
@@ -11,11 +13,13 @@ export type InputLine = { text: string } | { tooLong: true };
 export class NetcatInput {
   private readonly telnet = new TelnetFilter();
   private readonly splitter: LineSplitter;
-  private readonly split = new RingQueue<SplitResult>();
+  /** Lines split but not yet taken: `pending[taken ..]` (a shared empty array while idle). */
+  private pending: SplitResult[] = NONE;
+  private taken = 0;
   private eof = false;
 
   constructor(
-    private readonly reader: StreamReader,
+    readonly reader: StreamReader,
     maxBytes: number,
   ) {
     this.splitter = new LineSplitter({ maxBytes });
@@ -23,19 +27,35 @@ export class NetcatInput {
 
   /** Lines received but not yet taken: how far a flooder is ahead of the rate limit. */
   get backlog(): number {
-    return this.split.length;
+    return this.pending.length - this.taken;
   }
 
-  /** The next line, `{ tooLong }` for a line over the limit, or null at EOF. */
+  /** The next line, `{ tooLong }`, null at EOF, or undefined when more must be read first (`feed`). */
+  take(): InputLine | null | undefined {
+    const result = this.pending[this.taken];
+    if (result === undefined) return this.eof ? null : undefined;
+    if (++this.taken === this.pending.length) {
+      this.pending = NONE;
+      this.taken = 0;
+    }
+    return "line" in result ? { text: sanitize(applyBackspaces(decodeLine(result.line))) } : { tooLong: true };
+  }
+
+  /** What the socket gave: a chunk, or null at EOF. */
+  feed(chunk: Buffer | null): void {
+    const results = chunk === null ? this.splitter.end() : this.splitter.push(this.telnet.push(chunk));
+    if (chunk === null) this.eof = true;
+    if (results.length === 0) return;
+    this.pending = this.backlog === 0 ? results : [...this.pending.slice(this.taken), ...results];
+    this.taken = 0;
+  }
+
+  /** The next line, `{ tooLong }` for a line over the limit, or null at EOF, reading as needed. */
   *next(): Operation<InputLine | null> {
     for (;;) {
-      const result = this.split.shift();
-      if (result !== undefined) return "line" in result ? { text: sanitize(applyBackspaces(decodeLine(result.line))) } : { tooLong: true };
-      if (this.eof) return null;
-      const chunk = yield* this.reader.read();
-      const results = chunk === null ? this.splitter.end() : this.splitter.push(this.telnet.push(chunk));
-      if (chunk === null) this.eof = true;
-      for (const r of results) this.split.push(r);
+      const line = this.take();
+      if (line !== undefined) return line;
+      this.feed(yield* this.reader.read());
     }
   }
 }

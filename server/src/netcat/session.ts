@@ -1,13 +1,13 @@
-import type { Logger } from "pino";
 import {
   currentTask,
-  maybeCurrentTask,
   timeout,
   TimeoutError,
   type Connection,
   type Operation,
+  type StreamWriter,
+  type Task,
 } from "../../../shared/src/loop/index.js";
-import type { ErrorEvent, ServerEvent } from "../../../shared/src/protocol/index.js";
+import type { ErrorEvent } from "../../../shared/src/protocol/index.js";
 import { runCommand, type CommandContext } from "../room/commands.js";
 import { stayInRoom, type Wire } from "../room/presence.js";
 import type { Frame, Member } from "../room/member.js";
@@ -17,6 +17,7 @@ import { TokenBucket } from "../token-bucket.js";
 import { NetcatInput } from "./input.js";
 import { textCodec, textOf } from "./text-codec.js";
 import { isBlank } from "../text/index.js";
+import type { SessionLog } from "../session-log.js";
 
 export interface SessionLimits {
   maxLineBytes: number;
@@ -41,7 +42,7 @@ const errorLine = (code: ErrorEvent["code"], text: string): string => textOf({ t
  * One netcat/telnet user, from connect to leave. This task reads (it is the reader task); the
  * writer task it spawns drains the member's outbox to the socket.
  */
-export function* netcatSession(connection: Connection, room: Room, limits: SessionLimits, log: Logger): Operation<void> {
+export function* netcatSession(connection: Connection, room: Room, limits: SessionLimits, log: SessionLog): Operation<void> {
   const { socket, writer } = connection;
   socket.setKeepAlive(true, 30_000); // find dead peers: a ghost must not hold a name for long
   socket.setNoDelay(true);
@@ -52,11 +53,7 @@ export function* netcatSession(connection: Connection, room: Room, limits: Sessi
   yield* writer.write("* Welcome to loopchat, a chat room on a hand-made event loop.\r\n");
   let member: Member | null;
   try {
-    // The room ends a session (e.g. too slow) by cancelling it; a session ending itself just returns.
-    const endSession = (reason: string): void => {
-      if (maybeCurrentTask() !== session) session.cancel(reason);
-    };
-    member = yield* timeout(limits.nameTimeoutMs, chooseName(connection, input, room, outbox, endSession));
+    member = yield* timeout(limits.nameTimeoutMs, chooseName(connection, input, room, outbox, session));
   } catch (error) {
     if (!(error instanceof TimeoutError)) throw error;
     yield* writer.write("\r\n" + errorLine("timeout", `no name chosen in ${limits.nameTimeoutMs / 1000} s; goodbye`));
@@ -64,12 +61,21 @@ export function* netcatSession(connection: Connection, room: Room, limits: Sessi
   }
   if (member === null) return; // left before choosing a name
 
-  log.setBindings({ name: member.name }); // not a child logger: one per connection is enough
-  const wire: Wire = {
-    write: (lines) => writer.write(lines.length === 1 ? (lines[0] as Frame) : concat(lines)),
-    finish: () => writer.end(), // flushed: half-close, the client sees EOF
-  };
-  yield* stayInRoom(room, member, outbox, wire, () => readLoop(input, room, member, limits, log), limits.flushTimeoutMs, log);
+  log.bind({ name: member.name });
+  yield* stayInRoom(room, member, outbox, new NetcatWire(writer), () => readLoop(input, room, member, limits, log), limits.flushTimeoutMs, log);
+}
+
+/** Lines onto the socket: a batch as one write; at the end a half-close (the client sees EOF). */
+class NetcatWire implements Wire {
+  constructor(private readonly writer: StreamWriter) {}
+
+  write(lines: Frame[]): Operation<void> {
+    return this.writer.write(lines.length === 1 ? (lines[0] as Frame) : concat(lines));
+  }
+
+  finish(): Operation<void> {
+    return this.writer.end();
+  }
 }
 
 /** Prompts until the user picks a free, valid name; null if they leave first. */
@@ -78,7 +84,7 @@ function* chooseName(
   input: NetcatInput,
   room: Room,
   outbox: Outbox,
-  endSession: (reason: string) => void,
+  session: Task<unknown>,
 ): Operation<Member | null> {
   for (;;) {
     yield* writer.write("Username: "); // no newline: the cursor waits after the prompt
@@ -89,20 +95,27 @@ function* chooseName(
       continue;
     }
     if (isBlank(line.text)) continue;
-    const claim = room.claim(line.text, outbox, textCodec, endSession);
+    const claim = room.claim(line.text, outbox, textCodec, session);
     if ("member" in claim) return claim.member;
     yield* writer.write(textCodec.encode(claim.error));
   }
 }
 
 /** Turns lines into messages and commands until the user quits; returns why the session ends. */
-function* readLoop(input: NetcatInput, room: Room, member: Member, limits: SessionLimits, log: Logger): Operation<string> {
+function* readLoop(input: NetcatInput, room: Room, member: Member, limits: SessionLimits, log: SessionLog): Operation<string> {
   let bucket: TokenBucket | null = null; // made on the first line: an idle member needs none
   let quitReason: string | null = null;
-  const reply = (event: ServerEvent): Operation<void> => room.tell(member, event);
-  const ctx: CommandContext = { room, member, reply, quit: (reason) => (quitReason = reason) };
+  let ctx: CommandContext | null = null; // made on the first command, like the bucket
   for (;;) {
-    const line = yield* input.next();
+    // input.next() spelled out, parking in this very frame: an idle member's reader waits here,
+    // and every generator frame on a parked stack is memory held per connection.
+    let line = input.take();
+    while (line === undefined) {
+      const chunk = input.reader.tryRead();
+      if (chunk === undefined) yield input.reader.readWait();
+      else input.feed(chunk);
+      line = input.take();
+    }
     if (line === null) return "connection closed";
     // Lines queue up behind the rate limit; without one, nothing waits and there is no flood.
     if (limits.linesPerSecond > 0 && input.backlog > limits.maxBacklog) {
@@ -112,13 +125,14 @@ function* readLoop(input: NetcatInput, room: Room, member: Member, limits: Sessi
     }
     if ("tooLong" in line) {
       log.info({ maxLineBytes: limits.maxLineBytes }, "line too long");
-      yield* reply({ type: "error", code: "line-too-long", text: `line too long (the limit is ${limits.maxLineBytes} bytes); it was not sent` });
+      yield* room.tell(member, { type: "error", code: "line-too-long", text: `line too long (the limit is ${limits.maxLineBytes} bytes); it was not sent` });
       continue;
     }
     if (isBlank(line.text)) continue; // empty, spaces or invisible characters only
     const text = line.text.trim();
     yield* (bucket ??= new TokenBucket(limits.linesPerSecond, limits.burst)).take(); // a flooder waits here; everyone else is unaffected
     if (text.startsWith("/")) {
+      ctx ??= { room, member, reply: (event) => room.tell(member, event), quit: (reason) => (quitReason = reason) };
       yield* runCommand(ctx, text);
       if (quitReason !== null) return quitReason;
     } else {

@@ -1,4 +1,5 @@
 import type { ServerEvent } from "../../../shared/src/protocol/index.js";
+import { maybeCurrentTask, type Task } from "../../../shared/src/loop/index.js";
 import type { Outbox } from "./outbox.js";
 
 /**
@@ -24,8 +25,8 @@ export class Member {
     public name: string,
     readonly outbox: Outbox,
     readonly codec: Codec,
-    /** Ends the member's session (cancels its task); the session then leaves the room. */
-    private readonly endSession: (reason: string) => void,
+    /** The member's session (its reader task): kicking cancels it, and it then leaves the room. */
+    private readonly session: Task<unknown>,
   ) {}
 
   /** Queues an event for this member only; false if the member is too far behind. */
@@ -39,6 +40,7 @@ export class Member {
     this.kickedFor = reason;
     this.outbox.force(this.codec.encode(lastWord));
     this.outbox.close();
-    this.endSession(reason);
+    // A session that kicks its own member (e.g. for flooding) ends by itself, not by cancellation.
+    if (maybeCurrentTask() !== this.session) this.session.cancel(reason);
   }
 }

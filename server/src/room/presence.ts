@@ -1,8 +1,8 @@
-import type { Logger } from "pino";
-import { Cancelled, currentTask, spawn, timeout, type Operation } from "../../../shared/src/loop/index.js";
+import { Cancelled, currentTask, spawnChild, timeout, type Operation, type Task } from "../../../shared/src/loop/index.js";
 import type { Frame, Member } from "./member.js";
 import type { Outbox } from "./outbox.js";
 import type { Room } from "./room.js";
+import type { SessionLog } from "../session-log.js";
 
 /** How a transport puts a member's lines on the wire. */
 export interface Wire {
@@ -13,9 +13,10 @@ export interface Wire {
 }
 
 /**
- * A member's time in the room, the same for every transport: spawn the writer task, enter, run
- * the transport's reader until it returns why the member leaves, then — however it ended — leave
- * and give the writer a bounded time to flush. The calling task is the reader task.
+ * A member's time in the room, the same for every transport: enter, run the transport's reader
+ * until it returns why the member leaves, then — however it ended — leave and give the outbox a
+ * bounded time to flush. The calling task is the reader task; the member's writer task is its
+ * child, started by the outbox whenever lines must wait for the socket (see `Outbox`).
  */
 export function* stayInRoom(
   room: Room,
@@ -24,15 +25,14 @@ export function* stayInRoom(
   wire: Wire,
   read: () => Operation<string>,
   flushTimeoutMs: number,
-  log: Logger,
+  log: SessionLog,
 ): Operation<void> {
   const session = currentTask();
-  // A write that fails (reset, broken pipe) ends the session like a read that fails.
-  const writeFailed = (error: unknown): void => {
-    log.info({ err: error }, "write failed");
-    session.cancel("connection lost");
-  };
-  const writer = spawn(writeLoop(outbox, wire, room, writeFailed), { name: `writer ${member.name}` });
+  outbox.writersFrom(() => {
+    if (session.state === "closing" || session.state === "done") return null;
+    room.writerStarted(); // counted at once, so a shutdown waiting for writers sees it
+    return spawnChild(session, writeLoop(outbox, wire, room, session, log), { name: "writer" });
+  });
   log.info("joined");
   let reason = "connection closed";
   try {
@@ -49,7 +49,7 @@ export function* stayInRoom(
   } finally {
     yield* room.leave(member, reason); // the broadcaster closes the outbox after the last line
     try {
-      yield* timeout(flushTimeoutMs, writer.join()); // let queued lines reach the user
+      yield* timeout(flushTimeoutMs, outbox.done()); // let queued lines reach the user
     } catch {
       // a peer that does not read gets no more time; its connection is closed by the caller
     }
@@ -58,20 +58,23 @@ export function* stayInRoom(
   }
 }
 
-/** The writer task: drains the outbox to the wire until it is closed and empty. */
-function* writeLoop(outbox: Outbox, wire: Wire, room: Room, writeFailed: (error: unknown) => void): Operation<void> {
-  room.writerStarted();
+/**
+ * A writer task: sends everything the outbox holds, batch by batch, parking while the socket
+ * drains; ends when the outbox is empty, after finishing the transport if the outbox is closed.
+ */
+function* writeLoop(outbox: Outbox, wire: Wire, room: Room, session: Task<unknown>, log: SessionLog): Operation<void> {
+  let failed = false;
   try {
-    for (;;) {
-      const lines = yield* outbox.takeAll();
-      if (lines === null) break;
-      yield* wire.write(lines);
-    }
-    yield* wire.finish();
+    for (let lines = outbox.takeAll(); lines !== null; lines = outbox.takeAll()) yield* wire.write(lines);
+    if (outbox.closed) yield* wire.finish();
   } catch (error) {
     if (error instanceof Cancelled) throw error;
-    writeFailed(error); // a dead peer, not a server failure
+    // A write that fails (reset, broken pipe) ends the session like a read that fails.
+    failed = true;
+    log.info({ err: error }, "write failed");
+    session.cancel("connection lost");
   } finally {
+    outbox.writerEnded(failed);
     room.writerEnded();
   }
 }

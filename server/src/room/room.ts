@@ -1,4 +1,4 @@
-import { Event, Queue, yieldNow, type Operation } from "../../../shared/src/loop/index.js";
+import { Event, Queue, yieldNow, type Operation, type Task } from "../../../shared/src/loop/index.js";
 import { PROTOCOL_VERSION, type ErrorEvent, type RoomEvent, type ServerEvent, type ServerLimits } from "../../../shared/src/protocol/index.js";
 import { nameKey, validateName } from "../text/index.js";
 import { History } from "./history.js";
@@ -74,7 +74,7 @@ export class Room {
     rawName: string,
     outbox: Outbox,
     codec: Codec,
-    endSession: (reason: string) => void,
+    session: Task<unknown>,
   ): { member: Member } | { error: ErrorEvent } {
     const checked = validateName(rawName);
     if (!checked.ok) return { error: { type: "error", code: "name-invalid", text: checked.reason } };
@@ -82,7 +82,7 @@ export class Room {
     if (this.byName.has(key)) {
       return { error: { type: "error", code: "name-taken", text: `the name ${checked.name} is taken` } };
     }
-    const member = new Member(checked.name, outbox, codec, endSession);
+    const member = new Member(checked.name, outbox, codec, session);
     this.byName.set(key, member);
     return { member };
   }

@@ -1,5 +1,4 @@
-import type { Logger } from "pino";
-import { currentTask, maybeCurrentTask, sleep, spawn, timeout, TimeoutError, type Operation } from "../../../shared/src/loop/index.js";
+import { currentTask, sleep, spawn, timeout, TimeoutError, type Operation, type Task } from "../../../shared/src/loop/index.js";
 import { decodeClientCommand, encodeServerEvent, type ClientCommand, type ServerEvent } from "../../../shared/src/protocol/index.js";
 import type { WsConnection } from "../../../shared/src/ws/index.js";
 import type { Member } from "../room/member.js";
@@ -10,6 +9,7 @@ import type { SessionLimits } from "../netcat/session.js";
 import { isBlank, sanitize } from "../text/index.js";
 import { TokenBucket } from "../token-bucket.js";
 import { jsonCodec } from "./json-codec.js";
+import type { SessionLog } from "../session-log.js";
 
 export interface WsLimits {
   /** A ping every this often; a peer that has not answered the previous one is dropped. */
@@ -22,16 +22,13 @@ export interface WsLimits {
  * One WebSocket user: JSON commands in, JSON events out. Like a netcat session, this task is the
  * reader; `stayInRoom` runs the writer task. The first command must be `join`.
  */
-export function* wsSession(connection: WsConnection, room: Room, limits: SessionLimits, ws: WsLimits, log: Logger): Operation<void> {
+export function* wsSession(connection: WsConnection, room: Room, limits: SessionLimits, ws: WsLimits, log: SessionLog): Operation<void> {
   const session = currentTask();
   spawn(keepalive(connection, ws.keepaliveMs, () => session.cancel("no answer to ping")), { name: "keepalive" });
   const outbox = new Outbox(limits.outbox, connection);
-  const endSession = (reason: string): void => {
-    if (maybeCurrentTask() !== session) session.cancel(reason);
-  };
   let member: Member | null;
   try {
-    member = yield* timeout(limits.nameTimeoutMs, awaitJoin(connection, room, outbox, ws, endSession));
+    member = yield* timeout(limits.nameTimeoutMs, awaitJoin(connection, room, outbox, ws, session));
   } catch (error) {
     if (!(error instanceof TimeoutError)) throw error;
     yield* connection.send(encodeServerEvent({ type: "error", code: "timeout", text: `no join in ${limits.nameTimeoutMs / 1000} s; goodbye` }));
@@ -47,7 +44,7 @@ export function* wsSession(connection: WsConnection, room: Room, limits: Session
       connection.close(1000, "goodbye");
     },
   };
-  log.setBindings({ name: member.name }); // not a child logger: one per connection is enough
+  log.bind({ name: member.name });
   yield* stayInRoom(room, member, outbox, wire, () => readLoop(connection, room, member, limits, ws, log), limits.flushTimeoutMs, log);
 }
 
@@ -57,7 +54,7 @@ function* awaitJoin(
   room: Room,
   outbox: Outbox,
   ws: WsLimits,
-  endSession: (reason: string) => void,
+  session: Task<unknown>,
 ): Operation<Member | null> {
   for (;;) {
     const frame = yield* connection.receive();
@@ -67,7 +64,7 @@ function* awaitJoin(
     if (!decoded.ok) error = decoded.error;
     else if (decoded.command.type !== "join") error = { type: "error", code: "not-joined", text: 'send {"type":"join","name":"..."} first' };
     else {
-      const claim = room.claim(decoded.command.name, outbox, jsonCodec, endSession);
+      const claim = room.claim(decoded.command.name, outbox, jsonCodec, session);
       if ("member" in claim) return claim.member;
       error = claim.error;
     }
@@ -76,7 +73,7 @@ function* awaitJoin(
 }
 
 /** Applies commands until the user quits or the connection closes; returns why the session ends. */
-function* readLoop(connection: WsConnection, room: Room, member: Member, limits: SessionLimits, ws: WsLimits, log: Logger): Operation<string> {
+function* readLoop(connection: WsConnection, room: Room, member: Member, limits: SessionLimits, ws: WsLimits, log: SessionLog): Operation<string> {
   let bucket: TokenBucket | null = null; // made on the first line: an idle member needs none
   for (;;) {
     const frame = yield* connection.receive();

@@ -214,7 +214,15 @@ export function* parkOn(task: Task<unknown>, waitingOn: WaitingOn, abort: Abort 
 
 /** Spawns `op` as a child of the calling task. The child cannot outlive its parent. */
 export function spawn<T>(op: Operation<T>, options?: SpawnOptions): Task<T> {
-  const parent = currentTask();
+  return spawnChild(currentTask(), op, options);
+}
+
+/**
+ * Starts `op` as a child of `parent`, whichever task calls it (trio's `nursery.start_soon` from
+ * outside): e.g. a connection's writer, started by the broadcaster only when a line must wait.
+ * The child belongs to `parent` exactly as if `parent` had spawned it.
+ */
+export function spawnChild<T>(parent: Task<unknown>, op: Operation<T>, options?: SpawnOptions): Task<T> {
   const scope = (parent.children ??= new Scope(parent, "task"));
   return scope.spawn(op, options);
 }

@@ -1,5 +1,5 @@
 import { currentTask } from "../current.js";
-import { PARK, type Operation } from "../task.js";
+import { PARK, type Operation, type Suspend } from "../task.js";
 import type { SocketWatch } from "./socket-watch.js";
 
 /** `readLine` met a line longer than its limit. The stream stays usable: the next call returns the line after it. */
@@ -34,6 +34,29 @@ export class StreamReader {
   private discarding = false;
 
   constructor(private readonly watch: SocketWatch) {}
+
+  /** What is there now: bytes, `null` at EOF, or `undefined` if nothing has arrived yet. Never waits. */
+  tryRead(): Buffer | null | undefined {
+    if (this.pending !== null) {
+      const bytes = this.pending;
+      this.pending = null;
+      this.scanned = 0;
+      return bytes;
+    }
+    const chunk = this.readNow();
+    return chunk === WOULD_BLOCK ? undefined : chunk;
+  }
+
+  /**
+   * The lecture's `yield ('read_wait', sock)` trap, for a caller that wants no generator frame of
+   * its own: registers the current task to be woken when the socket is readable and returns the
+   * PARK signal, which the caller yields (`yield reader.readWait()`, not `yield*`), then calls
+   * `tryRead()` again. A thousand idle connections parked this way keep a thousand fewer frames.
+   */
+  readWait(): Suspend {
+    this.watch.waitReadable(currentTask());
+    return PARK;
+  }
 
   /** The next bytes available (whatever arrived), or `null` at EOF. Throws the socket's error. */
   *read(): Operation<Buffer | null> {
