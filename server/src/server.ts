@@ -45,6 +45,11 @@ const MAX_FRAME_BYTES = 64 * 1024;
 const MAX_COMMAND_BYTES = 16 * 1024;
 const SERVER_FULL = { type: "error", code: "server-full", text: "the server is full; please try again later" } as const;
 
+function* refuseTcp(connection: Connection): Operation<void> {
+  yield* connection.writer.write(textCodec.encode(SERVER_FULL));
+  yield* connection.writer.end();
+}
+
 export const DEFAULT_LIMITS: SessionLimits = {
   maxLineBytes: 1024,
   nameTimeoutMs: 60_000,
@@ -142,20 +147,15 @@ export class ChatServer {
     this.log.info("stopped");
   }
 
-  /** One TCP connection: a polite refusal past the limit, otherwise a netcat session. */
-  private *admitTcp(connection: Connection): Operation<void> {
+  /**
+   * One TCP connection: a polite refusal past the limit, otherwise a netcat session (which counts
+   * itself). A plain function returning the session, not a generator wrapping it: a wrapper would
+   * stay parked with it, a frame per idle connection.
+   */
+  private admitTcp(connection: Connection): Operation<void> {
     const log = new SessionLog(this.log, { conn: this.nextConnectionId++, transport: "tcp", remote: connection.peer });
-    if (this.full(log)) {
-      yield* connection.writer.write(textCodec.encode(SERVER_FULL));
-      yield* connection.writer.end();
-      return;
-    }
-    this.opened(log);
-    try {
-      yield* netcatSession(connection, this.room, this.limits, log);
-    } finally {
-      this.closed(log);
-    }
+    if (this.full(log)) return refuseTcp(connection);
+    return netcatSession(connection, this.room, this.limits, log, this);
   }
 
   /** One WebSocket connection: the same limits, counted together with TCP. */
@@ -185,13 +185,14 @@ export class ChatServer {
     return true;
   }
 
-  /** A session starts: counted against maxClients (plain methods, not a wrapping generator: a parked frame per connection costs memory). */
-  private opened(log: SessionLog): void {
+  /** A session starts: counted against maxClients. */
+  opened(log: SessionLog): void {
     this.sessions++;
     log.info("connected");
   }
 
-  private closed(log: SessionLog): void {
+  /** A session has ended (call from its `finally`). */
+  closed(log: SessionLog): void {
     this.sessions--;
     log.info("disconnected");
   }

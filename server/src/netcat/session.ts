@@ -19,6 +19,12 @@ import { textCodec, textOf } from "./text-codec.js";
 import { isBlank } from "../text/index.js";
 import type { SessionLog } from "../session-log.js";
 
+/** Counts sessions against the server's limit: `opened` at the start, `closed` however it ends. */
+export interface SessionCounter {
+  opened(log: SessionLog): void;
+  closed(log: SessionLog): void;
+}
+
 export interface SessionLimits {
   maxLineBytes: number;
   nameTimeoutMs: number;
@@ -39,30 +45,36 @@ function concat(frames: Frame[]): Buffer {
 const errorLine = (code: ErrorEvent["code"], text: string): string => textOf({ type: "error", code, text });
 
 /**
- * One netcat/telnet user, from connect to leave. This task reads (it is the reader task); the
- * writer task it spawns drains the member's outbox to the socket.
+ * One netcat/telnet user, from connect to leave. This task reads (it is the reader task); a
+ * writer task, started by the member's outbox whenever lines must wait, drains it to the socket.
  */
-export function* netcatSession(connection: Connection, room: Room, limits: SessionLimits, log: SessionLog): Operation<void> {
-  const { socket, writer } = connection;
-  socket.setKeepAlive(true, 30_000); // find dead peers: a ghost must not hold a name for long
-  socket.setNoDelay(true);
-  const session = currentTask();
-  const input = new NetcatInput(connection.reader, limits.maxLineBytes);
-  const outbox = new Outbox(limits.outbox, writer);
-
-  yield* writer.write("* Welcome to loopchat, a chat room on a hand-made event loop.\r\n");
-  let member: Member | null;
+export function* netcatSession(connection: Connection, room: Room, limits: SessionLimits, log: SessionLog, sessions: SessionCounter): Operation<void> {
+  sessions.opened(log);
   try {
-    member = yield* timeout(limits.nameTimeoutMs, chooseName(connection, input, room, outbox, session));
-  } catch (error) {
-    if (!(error instanceof TimeoutError)) throw error;
-    yield* writer.write("\r\n" + errorLine("timeout", `no name chosen in ${limits.nameTimeoutMs / 1000} s; goodbye`));
-    return;
-  }
-  if (member === null) return; // left before choosing a name
+    const { socket, writer } = connection;
+    socket.setKeepAlive(true, 30_000); // find dead peers: a ghost must not hold a name for long
+    socket.setNoDelay(true);
+    const session = currentTask();
+    const input = new NetcatInput(connection.reader, limits.maxLineBytes);
+    const outbox = new Outbox(limits.outbox, writer);
 
-  log.bind({ name: member.name });
-  yield* stayInRoom(room, member, outbox, new NetcatWire(writer), () => readLoop(input, room, member, limits, log), limits.flushTimeoutMs, log);
+    yield* writer.write("* Welcome to loopchat, a chat room on a hand-made event loop.\r\n");
+    let member: Member | null;
+    try {
+      member = yield* timeout(limits.nameTimeoutMs, chooseName(connection, input, room, outbox, session));
+    } catch (error) {
+      if (!(error instanceof TimeoutError)) throw error;
+      yield* writer.write("\r\n" + errorLine("timeout", `no name chosen in ${limits.nameTimeoutMs / 1000} s; goodbye`));
+      return;
+    }
+    if (member === null) return; // left before choosing a name
+
+    log.bind({ name: member.name });
+    const chosen = member;
+    yield* stayInRoom(room, chosen, outbox, new NetcatWire(writer), () => readLoop(input, room, chosen, limits, log), limits.flushTimeoutMs, log);
+  } finally {
+    sessions.closed(log);
+  }
 }
 
 /** Lines onto the socket: a batch as one write; at the end a half-close (the client sees EOF). */
