@@ -9,7 +9,7 @@ import {
 } from "../../../shared/src/loop/index.js";
 import type { ErrorEvent } from "../../../shared/src/protocol/index.js";
 import { runCommand, type CommandContext } from "../room/commands.js";
-import { stayInRoom, type Wire } from "../room/presence.js";
+import { enterRoom, leaveReason, leaveRoom, type Wire } from "../room/presence.js";
 import type { Frame, Member } from "../room/member.js";
 import { Outbox, type OutboxLimits } from "../room/outbox.js";
 import type { Room } from "../room/room.js";
@@ -70,8 +70,7 @@ export function* netcatSession(connection: Connection, room: Room, limits: Sessi
     if (member === null) return; // left before choosing a name
 
     log.bind({ name: member.name });
-    const chosen = member;
-    yield* stayInRoom(room, chosen, outbox, new NetcatWire(writer), () => readLoop(input, room, chosen, limits, log), limits.flushTimeoutMs, log);
+    yield* inRoom(input, room, member, outbox, new NetcatWire(writer), limits, log);
   } finally {
     sessions.closed(log);
   }
@@ -113,44 +112,59 @@ function* chooseName(
   }
 }
 
-/** Turns lines into messages and commands until the user quits; returns why the session ends. */
-function* readLoop(input: NetcatInput, room: Room, member: Member, limits: SessionLimits, log: SessionLog): Operation<string> {
-  let bucket: TokenBucket | null = null; // made on the first line: an idle member needs none
-  let quitReason: string | null = null;
-  let ctx: CommandContext | null = null; // made on the first command, like the bucket
-  for (;;) {
-    // input.next() spelled out, parking in this very frame: an idle member's reader waits here,
-    // and every generator frame on a parked stack is memory held per connection.
-    let line = input.take();
-    while (line === undefined) {
-      const chunk = input.reader.tryRead();
-      if (chunk === undefined) yield input.reader.readWait();
-      else input.feed(chunk);
-      line = input.take();
+/** The member in the room: turns lines into messages and commands until the user quits or is dropped. */
+function* inRoom(input: NetcatInput, room: Room, member: Member, outbox: Outbox, wire: Wire, limits: SessionLimits, log: SessionLog): Operation<void> {
+  yield* enterRoom(room, member, outbox, wire, log);
+  let reason = "connection closed";
+  try {
+    let bucket: TokenBucket | null = null; // made on the first line: an idle member needs none
+    let quitReason: string | null = null;
+    let ctx: CommandContext | null = null; // made on the first command, like the bucket
+    for (;;) {
+      // input.next() spelled out, parking in this very frame: an idle member's reader waits here,
+      // and every generator frame on a parked stack is memory held per connection.
+      let line = input.take();
+      while (line === undefined) {
+        const chunk = input.reader.tryRead();
+        if (chunk === undefined) yield input.reader.readWait();
+        else input.feed(chunk);
+        line = input.take();
+      }
+      if (line === null) return; // EOF: "connection closed"
+      // Lines queue up behind the rate limit; without one, nothing waits and there is no flood.
+      if (limits.linesPerSecond > 0 && input.backlog > limits.maxBacklog) {
+        log.warn({ backlog: input.backlog }, "flooding: disconnected");
+        member.kick("flooding", { type: "error", code: "flooding", text: "you are sending too much too fast; disconnecting" });
+        reason = "flooding";
+        return;
+      }
+      if ("tooLong" in line) {
+        log.info({ maxLineBytes: limits.maxLineBytes }, "line too long");
+        yield* room.tell(member, { type: "error", code: "line-too-long", text: `line too long (the limit is ${limits.maxLineBytes} bytes); it was not sent` });
+        continue;
+      }
+      if (isBlank(line.text)) continue; // empty, spaces or invisible characters only
+      const text = line.text.trim();
+      yield* (bucket ??= new TokenBucket(limits.linesPerSecond, limits.burst)).take(); // a flooder waits here; everyone else is unaffected
+      if (text.startsWith("/")) {
+        ctx ??= { room, member, reply: (event) => room.tell(member, event), quit: (why) => (quitReason = why) };
+        yield* runCommand(ctx, text);
+        if (quitReason !== null) {
+          reason = quitReason;
+          return;
+        }
+      } else {
+        log.debug({ text }, "message");
+        yield* room.say(member, text);
+      }
+      if (member.kickedFor !== null) {
+        reason = member.kickedFor;
+        return;
+      }
     }
-    if (line === null) return "connection closed";
-    // Lines queue up behind the rate limit; without one, nothing waits and there is no flood.
-    if (limits.linesPerSecond > 0 && input.backlog > limits.maxBacklog) {
-      log.warn({ backlog: input.backlog }, "flooding: disconnected");
-      member.kick("flooding", { type: "error", code: "flooding", text: "you are sending too much too fast; disconnecting" });
-      return "flooding";
-    }
-    if ("tooLong" in line) {
-      log.info({ maxLineBytes: limits.maxLineBytes }, "line too long");
-      yield* room.tell(member, { type: "error", code: "line-too-long", text: `line too long (the limit is ${limits.maxLineBytes} bytes); it was not sent` });
-      continue;
-    }
-    if (isBlank(line.text)) continue; // empty, spaces or invisible characters only
-    const text = line.text.trim();
-    yield* (bucket ??= new TokenBucket(limits.linesPerSecond, limits.burst)).take(); // a flooder waits here; everyone else is unaffected
-    if (text.startsWith("/")) {
-      ctx ??= { room, member, reply: (event) => room.tell(member, event), quit: (reason) => (quitReason = reason) };
-      yield* runCommand(ctx, text);
-      if (quitReason !== null) return quitReason;
-    } else {
-      log.debug({ text }, "message");
-      yield* room.say(member, text);
-    }
-    if (member.kickedFor !== null) return member.kickedFor;
+  } catch (error) {
+    reason = leaveReason(error, member, log);
+  } finally {
+    yield* leaveRoom(room, member, outbox, reason, limits.flushTimeoutMs, log);
   }
 }

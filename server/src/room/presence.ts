@@ -1,4 +1,4 @@
-import { Cancelled, currentTask, spawnChild, timeout, type Operation, type Task } from "../../../shared/src/loop/index.js";
+import { Cancelled, currentTask, maybeCurrentTask, spawnChild, timeout, type Operation, type Task } from "../../../shared/src/loop/index.js";
 import type { Frame, Member } from "./member.js";
 import type { Outbox } from "./outbox.js";
 import type { Room } from "./room.js";
@@ -12,21 +12,22 @@ export interface Wire {
   finish(): Operation<void>;
 }
 
-/**
- * A member's time in the room, the same for every transport: enter, run the transport's reader
- * until it returns why the member leaves, then — however it ended — leave and give the outbox a
- * bounded time to flush. The calling task is the reader task; the member's writer task is its
- * child, started by the outbox whenever lines must wait for the socket (see `Outbox`).
+/*
+ * A member's time in the room is the same for every transport; each transport's read loop has
+ * this shape (it runs in the session task, the reader):
+ *
+ *   yield* enterRoom(...);
+ *   let reason = "connection closed";
+ *   try { ...read and apply lines, `reason = ...; return` to leave... }
+ *   catch (error) { reason = leaveReason(error, member, log); }
+ *   finally { yield* leaveRoom(..., reason, ...); }
+ *
+ * Plain steps called by the read loop rather than a wrapper around it, because a wrapping
+ * generator would stay parked under every idle reader: a frame of memory per connection.
  */
-export function* stayInRoom(
-  room: Room,
-  member: Member,
-  outbox: Outbox,
-  wire: Wire,
-  read: () => Operation<string>,
-  flushTimeoutMs: number,
-  log: SessionLog,
-): Operation<void> {
+
+/** Enters the room; from now on the outbox starts the member's writer task (a child of this session) whenever lines must wait. */
+export function* enterRoom(room: Room, member: Member, outbox: Outbox, wire: Wire, log: SessionLog): Operation<void> {
   const session = currentTask();
   outbox.writersFrom(() => {
     if (session.state === "closing" || session.state === "done") return null;
@@ -34,28 +35,28 @@ export function* stayInRoom(
     return spawnChild(session, writeLoop(outbox, wire, room, session, log), { name: "writer" });
   });
   log.info("joined");
-  let reason = "connection closed";
+  yield* room.enter(member);
+}
+
+/** Why a member's read loop ended with `error`: kicked, connection lost, or the server stops. */
+export function leaveReason(error: unknown, member: Member, log: SessionLog): string {
+  if (error instanceof Cancelled && error.task === maybeCurrentTask()) return member.kickedFor ?? error.reason;
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  const reason = code === "ECONNRESET" || code === "EPIPE" ? "connection lost" : "connection error";
+  log.info({ err: error }, reason);
+  return reason;
+}
+
+/** However the read loop ended: leave, and give the outbox a bounded time to flush. */
+export function* leaveRoom(room: Room, member: Member, outbox: Outbox, reason: string, flushTimeoutMs: number, log: SessionLog): Operation<void> {
+  yield* room.leave(member, reason); // the broadcaster closes the outbox after the last line
   try {
-    yield* room.enter(member);
-    reason = yield* read();
-  } catch (error) {
-    if (error instanceof Cancelled && error.task === session) {
-      reason = member.kickedFor ?? error.reason; // kicked, connection lost, or the server stops
-    } else {
-      const code = (error as NodeJS.ErrnoException | null)?.code;
-      reason = code === "ECONNRESET" || code === "EPIPE" ? "connection lost" : "connection error";
-      log.info({ err: error }, reason);
-    }
-  } finally {
-    yield* room.leave(member, reason); // the broadcaster closes the outbox after the last line
-    try {
-      yield* timeout(flushTimeoutMs, outbox.done()); // let queued lines reach the user
-    } catch {
-      // a peer that does not read gets no more time; its connection is closed by the caller
-    }
-    if (member.kickedFor === "too slow") log.warn({ outboxLines: outbox.size }, "too slow: disconnected");
-    log.info({ reason }, "left");
+    yield* timeout(flushTimeoutMs, outbox.done()); // let queued lines reach the user
+  } catch {
+    // a peer that does not read gets no more time; its connection is closed by the caller
   }
+  if (member.kickedFor === "too slow") log.warn({ outboxLines: outbox.size }, "too slow: disconnected");
+  log.info({ reason }, "left");
 }
 
 /**

@@ -3,7 +3,7 @@ import { decodeClientCommand, encodeServerEvent, type ClientCommand, type Server
 import type { WsConnection } from "../../../shared/src/ws/index.js";
 import type { Member } from "../room/member.js";
 import { Outbox } from "../room/outbox.js";
-import { stayInRoom, type Wire } from "../room/presence.js";
+import { enterRoom, leaveReason, leaveRoom, type Wire } from "../room/presence.js";
 import type { Room } from "../room/room.js";
 import type { SessionLimits } from "../netcat/session.js";
 import { isBlank, sanitize } from "../text/index.js";
@@ -45,7 +45,7 @@ export function* wsSession(connection: WsConnection, room: Room, limits: Session
     },
   };
   log.bind({ name: member.name });
-  yield* stayInRoom(room, member, outbox, wire, () => readLoop(connection, room, member, limits, ws, log), limits.flushTimeoutMs, log);
+  yield* inRoom(connection, room, member, outbox, wire, limits, ws, log);
 }
 
 /** Until a valid `join`: errors go straight back, and the client may try again. */
@@ -72,22 +72,35 @@ function* awaitJoin(
   }
 }
 
-/** Applies commands until the user quits or the connection closes; returns why the session ends. */
-function* readLoop(connection: WsConnection, room: Room, member: Member, limits: SessionLimits, ws: WsLimits, log: SessionLog): Operation<string> {
-  let bucket: TokenBucket | null = null; // made on the first line: an idle member needs none
-  for (;;) {
-    const frame = yield* connection.receive();
-    if (frame === null) return connection.error?.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH" ? "frame too large" : "connection closed";
-    const decoded = decodeClientCommand(frame, ws.maxCommandBytes);
-    if (!decoded.ok) {
-      log.info({ code: decoded.error.code }, "bad command");
-      yield* room.tell(member, decoded.error);
-      continue;
+/** The member in the room: applies commands until the user quits, the connection closes, or the member is dropped. */
+function* inRoom(connection: WsConnection, room: Room, member: Member, outbox: Outbox, wire: Wire, limits: SessionLimits, ws: WsLimits, log: SessionLog): Operation<void> {
+  yield* enterRoom(room, member, outbox, wire, log);
+  let reason = "connection closed";
+  try {
+    let bucket: TokenBucket | null = null; // made on the first line: an idle member needs none
+    for (;;) {
+      const frame = yield* connection.receive();
+      if (frame === null) {
+        if (connection.error?.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") reason = "frame too large";
+        return;
+      }
+      const decoded = decodeClientCommand(frame, ws.maxCommandBytes);
+      if (!decoded.ok) {
+        log.info({ code: decoded.error.code }, "bad command");
+        yield* room.tell(member, decoded.error);
+        continue;
+      }
+      yield* (bucket ??= new TokenBucket(limits.linesPerSecond, limits.burst)).take(); // a flooder waits here; everyone else is unaffected
+      const quit = yield* apply(decoded.command, room, member, limits);
+      if (quit !== null || member.kickedFor !== null) {
+        reason = quit ?? member.kickedFor ?? reason;
+        return;
+      }
     }
-    yield* (bucket ??= new TokenBucket(limits.linesPerSecond, limits.burst)).take(); // a flooder waits here; everyone else is unaffected
-    const quit = yield* apply(decoded.command, room, member, limits);
-    if (quit !== null) return quit;
-    if (member.kickedFor !== null) return member.kickedFor;
+  } catch (error) {
+    reason = leaveReason(error, member, log);
+  } finally {
+    yield* leaveRoom(room, member, outbox, reason, limits.flushTimeoutMs, log);
   }
 }
 
