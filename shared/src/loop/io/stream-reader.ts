@@ -60,19 +60,12 @@ export class StreamReader {
 
   /** The next bytes available (whatever arrived), or `null` at EOF. Throws the socket's error. */
   *read(): Operation<Buffer | null> {
-    if (this.pending !== null) {
-      const bytes = this.pending;
-      this.pending = null;
-      this.scanned = 0;
-      return bytes;
-    }
     // The read_wait is spelled out here rather than in a nested generator: an idle connection's
     // reader is parked in this loop, and each generator frame on its stack costs memory.
-    let chunk = this.readNow();
-    while (chunk === WOULD_BLOCK) {
-      this.watch.waitReadable(currentTask());
-      yield PARK;
-      chunk = this.readNow();
+    let chunk = this.tryRead();
+    while (chunk === undefined) {
+      yield this.readWait();
+      chunk = this.tryRead();
     }
     return chunk;
   }
