@@ -196,7 +196,8 @@ async function main(): Promise<void> {
   out(options.servers.map((s) => `- ${s}: ${SERVER_TITLES[s]}`).join("\n"));
   for (const scenario of options.only) out(`\n#### ${TITLES[scenario]}\n\n${table(results, scenario, options.servers)}`);
   const goalLines = goals(results);
-  if (goalLines.length > 0) out(`\n#### Goals (issue 7)\n\n${goalLines.join("\n")}`);
+  const sizes = options.quick ? "\n\n(--quick: smaller scenarios than the goals are set for; only a full run decides them)" : "";
+  if (goalLines.length > 0) out(`\n#### Goals (issue 7)\n\n${goalLines.join("\n")}${sizes}`);
   const notes = results.flatMap((r) => (r.outcome?.notes ?? (r.error !== undefined ? [r.error] : [])).map((n) => `- ${r.scenario} ${r.server} run ${r.run}: ${n}`));
   if (notes.length > 0) out(`\n#### Notes\n\n${notes.join("\n")}`);
   const dir = `${repoRoot}bench/server/results`;
