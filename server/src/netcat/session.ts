@@ -10,7 +10,7 @@ import {
 import type { ErrorEvent } from "../../../shared/src/protocol/index.js";
 import { runCommand, type CommandContext } from "../room/commands.js";
 import { enterRoom, leaveReason, leaveRoom, type Wire } from "../room/presence.js";
-import type { Frame, Member } from "../room/member.js";
+import { joinFrames, type Frame, type Member } from "../room/member.js";
 import { Outbox, type OutboxLimits } from "../room/outbox.js";
 import type { Room } from "../room/room.js";
 import { TokenBucket } from "../token-bucket.js";
@@ -35,11 +35,6 @@ export interface SessionLimits {
   outbox: OutboxLimits;
   /** How long a leaving session may take to flush its outbox. */
   flushTimeoutMs: number;
-}
-
-/** A writer's batch as one socket write. */
-function concat(frames: Frame[]): Buffer {
-  return Buffer.concat(frames.map((f) => (typeof f === "string" ? Buffer.from(f, "utf8") : f)));
 }
 
 const errorLine = (code: ErrorEvent["code"], text: string): string => textOf({ type: "error", code, text });
@@ -81,7 +76,7 @@ class NetcatWire implements Wire {
   constructor(private readonly writer: StreamWriter) {}
 
   write(lines: Frame[]): Operation<void> {
-    return this.writer.write(lines.length === 1 ? (lines[0] as Frame) : concat(lines));
+    return this.writer.write(lines.length === 1 ? (lines[0] as Frame) : joinFrames(lines));
   }
 
   finish(): Operation<void> {

@@ -8,6 +8,11 @@ import type { Outbox } from "./outbox.js";
  */
 export type Frame = string | Buffer;
 
+/** Frames of a byte stream as one Buffer (one socket write). */
+export function joinFrames(frames: Frame[]): Buffer {
+  return Buffer.concat(frames.map((f) => (typeof f === "string" ? Buffer.from(f, "utf8") : f)));
+}
+
 /** Turns events into what one transport sends (text lines for netcat, JSON for WebSocket). */
 export interface Codec {
   readonly name: string;

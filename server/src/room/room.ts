@@ -2,14 +2,11 @@ import { Event, Queue, yieldNow, type Operation, type Task } from "../../../shar
 import { PROTOCOL_VERSION, type ErrorEvent, type RoomEvent, type ServerEvent, type ServerLimits } from "../../../shared/src/protocol/index.js";
 import { nameKey, validateName } from "../text/index.js";
 import { History } from "./history.js";
-import type { Codec, Frame } from "./member.js";
-import { Member } from "./member.js";
+import { joinFrames, Member, type Codec, type Frame } from "./member.js";
 import type { Outbox } from "./outbox.js";
 
 /** Broadcasts applied before the broadcaster gives the writers a turn. */
 const BROADCAST_BATCH = 1024;
-
-const toBuffer = (frame: Frame): Buffer => (typeof frame === "string" ? Buffer.from(frame, "utf8") : frame);
 
 /** What sessions put on the broadcast queue; the broadcaster task applies them in order. */
 type Broadcast =
@@ -140,7 +137,7 @@ export class Room {
 
   /**
    * The broadcaster task: applies broadcasts in order, forever. After a batch it lets everyone
-   * else run, so the writers it woke drain their outboxes before more lines pile up: in a busy
+   * else run, so writers drain their outboxes before more lines pile up: in a busy
    * room the senders wait (the queue fills and their reads stop) rather than every reader
    * looking "too slow" to a broadcaster that never let them write.
    */
@@ -239,7 +236,7 @@ export class Room {
       let frames = encoded.get(codec);
       if (frames === undefined) {
         frames = run.map((event) => codec.encode(event));
-        if (codec.joinable && frames.length > 1) frames = [Buffer.concat(frames.map(toBuffer))];
+        if (codec.joinable && frames.length > 1) frames = [joinFrames(frames)];
         encoded.set(codec, frames);
       }
       for (const frame of frames) {
