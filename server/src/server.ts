@@ -20,6 +20,7 @@ import { textCodec } from "./netcat/text-codec.js";
 import { Room } from "./room/room.js";
 import { NAME_MAX_LENGTH } from "./text/index.js";
 import { SessionLog } from "./session-log.js";
+import { renderMetrics } from "./metrics.js";
 
 export interface ChatServerOptions {
   host: string;
@@ -74,6 +75,7 @@ export class ChatServer {
   private readonly stopRequested = new Event();
   private stopReason = "shutdown";
   private sessions = 0;
+  private readonly byTransport = { tcp: 0, ws: 0 };
   private nextConnectionId = 1;
 
   constructor(
@@ -115,7 +117,7 @@ export class ChatServer {
     const loop = currentTask().loop;
     let http: HttpEndpoint;
     try {
-      http = yield* listenHttp({ host: this.options.host, port: this.options.wsPort, maxFrameBytes: MAX_FRAME_BYTES, health: () => this.healthOn(loop) });
+      http = yield* listenHttp({ host: this.options.host, port: this.options.wsPort, maxFrameBytes: MAX_FRAME_BYTES, health: () => this.healthOn(loop), metrics: () => this.metricsOn(loop) });
     } catch (error) {
       listener.close();
       throw error;
@@ -168,11 +170,11 @@ export class ChatServer {
         return;
       }
       const ws: WsLimits = { keepaliveMs: this.options.keepaliveMs ?? 30_000, maxCommandBytes: MAX_COMMAND_BYTES };
-      this.opened(log);
+      this.opened(log, "ws");
       try {
         yield* wsSession(connection, this.room, this.limits, ws, log);
       } finally {
-        this.closed(log);
+        this.closed(log, "ws");
       }
     } finally {
       connection.terminate(); // not only close(): a peer that never answers the closing handshake must not keep its socket
@@ -186,15 +188,22 @@ export class ChatServer {
   }
 
   /** A session starts: counted against maxClients. */
-  opened(log: SessionLog): void {
+  opened(log: SessionLog, transport: "tcp" | "ws"): void {
     this.sessions++;
+    this.byTransport[transport]++;
     log.info("connected");
   }
 
   /** A session has ended (call from its `finally`). */
-  closed(log: SessionLog): void {
+  closed(log: SessionLog, transport: "tcp" | "ws"): void {
     this.sessions--;
+    this.byTransport[transport]--;
     log.info("disconnected");
+  }
+
+  private metricsOn(loop: Loop): string {
+    const { messagesIn, deliveries, drops, outboxHighWater } = this.room.counters;
+    return renderMetrics({ members: this.room.online, connections: { ...this.byTransport }, messagesIn, deliveries, drops, outboxHighWater, loop: loop.stats });
   }
 
   private healthOn(loop: Loop): object {

@@ -163,6 +163,42 @@ describe("the HTTP endpoint", () => {
     }
   });
 
+  it("GET /metrics answers Prometheus text: members, connections per transport, messages, deliveries, drops, loop counters", async () => {
+    const s = await startServer({ limits: { linesPerSecond: 5, burst: 10, maxBacklog: 50 } });
+    try {
+      const alice = await ChatClient.join(s.port, "alice");
+      const bob = await WsClient.join(s.server.wsPort, "bob");
+      alice.send("hello");
+      await bob.waitFor((e) => e.type === "message" && e.text === "hello");
+      // A flooder is dropped, and counted by reason.
+      const flooder = await ChatClient.join(s.port, "flooder");
+      flooder.socket.write(Array.from({ length: 500 }, (_, i) => `spam ${i}\r\n`).join(""));
+      await alice.waitFor(/^\* flooder left \(flooding/);
+      // The flooder's session ends a moment after its leave notice (its outbox flushes first).
+      let metrics = await httpGet(s.server.wsPort, "/metrics");
+      for (const deadline = Date.now() + 20_000; !metrics.body.includes('loopchat_connections{transport="tcp"} 1\n'); ) {
+        if (Date.now() > deadline) throw new Error(`the flooder's connection stayed open:\n${metrics.body}`);
+        await new Promise((r) => setTimeout(r, 20));
+        metrics = await httpGet(s.server.wsPort, "/metrics");
+      }
+      expect(metrics.status).toBe(200);
+      expect(metrics.type).toBe("text/plain; version=0.0.4");
+      const samples = metrics.body.split("\n").filter((l) => l !== "" && !l.startsWith("#"));
+      for (const line of samples) expect(line).toMatch(/^[a-z_]+(\{[a-z]+="[^"]*"\})? \d+$/);
+      const value = (name: string): number => Number(samples.find((l) => l.startsWith(name + " "))?.split(" ")[1]);
+      expect(value("loopchat_members")).toBe(2);
+      expect(value('loopchat_connections{transport="tcp"}')).toBe(1);
+      expect(value('loopchat_connections{transport="ws"}')).toBe(1);
+      expect(value('loopchat_drops_total{reason="flooding"}')).toBe(1);
+      expect(value("loopchat_messages_in_total")).toBeGreaterThanOrEqual(1); // hello, and what the flooder got through
+      expect(value("loopchat_deliveries_total")).toBeGreaterThanOrEqual(2); // hello reached alice and bob
+      expect(value("loopchat_loop_steps_total")).toBeGreaterThan(0);
+      expect(metrics.body).toContain("# TYPE loopchat_deliveries_total counter");
+    } finally {
+      await s.stop();
+    }
+  });
+
   it("CHAT_MAX_CLIENTS counts both transports", async () => {
     const s = await startServer({ maxClients: 2 });
     try {

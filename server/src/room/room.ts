@@ -47,6 +47,8 @@ export class Room {
   private run: RoomEvent[] = [];
   private writersRunning = 0;
   private readonly writersDone = new Event();
+  /** Counts for GET /metrics. */
+  readonly counters = { messagesIn: 0, deliveries: 0, drops: new Map<string, number>(), outboxHighWater: 0 };
 
   constructor(options: RoomOptions) {
     this.queue = new Queue<Broadcast>(options.queueSize ?? 10_000);
@@ -180,7 +182,10 @@ export class Room {
 
   private apply(b: Broadcast): void {
     if (b.op === "all") {
-      if (b.event.type === "message" || b.event.type === "action") this.history.add(b.event);
+      if (b.event.type === "message" || b.event.type === "action") {
+        this.history.add(b.event);
+        this.counters.messagesIn++;
+      }
       this.run.push(b.event);
       return;
     }
@@ -204,6 +209,7 @@ export class Room {
         // Everyone, the leaver included, sees the notice; then the leaver's outbox closes, after
         // everything queued for them before it (so a "/users" just before "/quit" is answered).
         const member = b.member;
+        if (member.kickedFor !== null) this.counters.drops.set(member.kickedFor, (this.counters.drops.get(member.kickedFor) ?? 0) + 1);
         if (this.present.has(member)) {
           if (this.joinNotices) this.fanOut({ type: "left", name: member.name, reason: b.reason, at: this.now(), online: this.present.size - 1 });
           this.present.delete(member);
@@ -231,6 +237,7 @@ export class Room {
     if (run.length === 0) return;
     this.run = [];
     const encoded = new Map<Codec, Frame[]>();
+    let reached = 0;
     for (const member of this.present) {
       const codec = member.codec;
       let frames = encoded.get(codec);
@@ -239,13 +246,24 @@ export class Room {
         if (codec.joinable && frames.length > 1) frames = [joinFrames(frames)];
         encoded.set(codec, frames);
       }
+      let offered = true;
       for (const frame of frames) {
         if (!member.outbox.offer(frame)) {
           this.tooSlow(member);
+          offered = false;
           break;
         }
       }
+      if (offered) {
+        reached++;
+        this.noteOutbox(member.outbox);
+      }
     }
+    this.counters.deliveries += reached * run.length;
+  }
+
+  private noteOutbox(outbox: Outbox): void {
+    if (outbox.size > this.counters.outboxHighWater) this.counters.outboxHighWater = outbox.size;
   }
 
   /** Hands `event` to every member present (but `except`), encoding it once per codec. */
@@ -261,11 +279,18 @@ export class Room {
         encoded.set(member.codec, line);
       }
       if (!member.outbox.offer(line)) this.tooSlow(member);
+      else this.delivered(member);
     }
   }
 
   private deliver(member: Member, event: ServerEvent): void {
     if (!member.send(event)) this.tooSlow(member);
+    else this.delivered(member);
+  }
+
+  private delivered(member: Member): void {
+    this.counters.deliveries++;
+    this.noteOutbox(member.outbox);
   }
 
   private tooSlow(member: Member): void {

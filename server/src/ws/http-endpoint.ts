@@ -11,10 +11,12 @@ export interface HttpEndpointOptions {
   maxFrameBytes: number;
   /** What GET /healthz answers (read-only: it runs in an HTTP callback, outside any task). */
   health: () => object;
+  /** What GET /metrics answers, in the Prometheus text format (also read-only). */
+  metrics: () => string;
 }
 
 /**
- * The HTTP side of the server: `GET /healthz`, the WebSocket endpoint at `/ws`, and 404 for
+ * The HTTP side of the server: `GET /healthz`, `GET /metrics`, the WebSocket endpoint at `/ws`, and 404 for
  * everything else. Upgraded connections wait in a queue for the accept-loop task, like TCP
  * connections wait for `Listener.accept`.
  */
@@ -77,8 +79,14 @@ export class HttpEndpoint {
       response.end(body);
       return;
     }
+    if (request.method === "GET" && pathOf(request) === "/metrics") {
+      const body = this.options.metrics();
+      response.writeHead(200, { "content-type": "text/plain; version=0.0.4", "content-length": Buffer.byteLength(body) });
+      response.end(body);
+      return;
+    }
     response.writeHead(404, { "content-type": "text/plain" });
-    response.end("not found: try /ws (WebSocket) or /healthz\n");
+    response.end("not found: try /ws (WebSocket), /healthz or /metrics\n");
   }
 }
 

@@ -1,0 +1,54 @@
+/**
+ * `GET /metrics` in the Prometheus text format (version 0.0.4): what an operator graphs and
+ * alerts on. Rendering is a pure function of a sample, so it is tested without a server.
+ */
+
+export interface MetricsSample {
+  members: number;
+  connections: { tcp: number; ws: number };
+  /** Messages and actions accepted into the room. */
+  messagesIn: number;
+  /** Events handed to members' outboxes (one per member per event). */
+  deliveries: number;
+  /** Members disconnected by the server, by reason ("too slow", "flooding"). */
+  drops: ReadonlyMap<string, number>;
+  /** The most lines any outbox has held at once. */
+  outboxHighWater: number;
+  loop: { steps: number; turns: number; spawned: number; liveTasks: number; readyHighWater: number; slowSteps: number };
+}
+
+type Kind = "gauge" | "counter";
+
+function metric(name: string, kind: Kind, help: string, values: [labels: string, value: number][]): string {
+  const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} ${kind}`];
+  for (const [labels, value] of values) lines.push(`${name}${labels} ${value}`);
+  return lines.join("\n");
+}
+
+/** Label values are quoted, with backslash, quote and newline escaped as the format requires. */
+function label(name: string, value: string): string {
+  return `{${name}="${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"}`;
+}
+
+export function renderMetrics(s: MetricsSample): string {
+  const drops: [string, number][] = [...s.drops].map(([reason, n]) => [label("reason", reason), n]);
+  return (
+    [
+      metric("loopchat_members", "gauge", "Members in the room.", [["", s.members]]),
+      metric("loopchat_connections", "gauge", "Open connections by transport.", [
+        [label("transport", "tcp"), s.connections.tcp],
+        [label("transport", "ws"), s.connections.ws],
+      ]),
+      metric("loopchat_messages_in_total", "counter", "Messages and actions accepted into the room.", [["", s.messagesIn]]),
+      metric("loopchat_deliveries_total", "counter", "Events handed to members (one per member per event).", [["", s.deliveries]]),
+      metric("loopchat_drops_total", "counter", "Members disconnected by the server, by reason.", drops),
+      metric("loopchat_outbox_high_water_lines", "gauge", "The most lines any member's outbox has held at once.", [["", s.outboxHighWater]]),
+      metric("loopchat_loop_steps_total", "counter", "Task steps run by the event loop.", [["", s.loop.steps]]),
+      metric("loopchat_loop_turns_total", "counter", "Event-loop turns (batches of steps between libuv polls).", [["", s.loop.turns]]),
+      metric("loopchat_loop_tasks_spawned_total", "counter", "Tasks spawned.", [["", s.loop.spawned]]),
+      metric("loopchat_loop_tasks", "gauge", "Tasks alive now.", [["", s.loop.liveTasks]]),
+      metric("loopchat_loop_ready_high_water", "gauge", "The longest the ready queue has been.", [["", s.loop.readyHighWater]]),
+      metric("loopchat_loop_slow_steps_total", "counter", "Steps slower than LOOP_SLOW_MS (counted when LOOP_DEBUG=1).", [["", s.loop.slowSteps]]),
+    ].join("\n") + "\n"
+  );
+}
