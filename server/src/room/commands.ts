@@ -68,7 +68,7 @@ export const COMMANDS: readonly Command[] = [
     usage: "/msg NAME TEXT",
     help: "a private message to NAME",
     *run(ctx, args) {
-      const match = /^(\S+)\s+(.+)$/.exec(args);
+      const match = /^(\S+)\s+(.+)$/s.exec(args); // s: TEXT may hold U+2028/U+2029, which sanitize keeps
       if (match === null) return yield* usageError(ctx, this);
       const [, to, text] = match as unknown as [string, string, string];
       if (!(yield* ctx.room.whisper(ctx.member, to, text))) {
