@@ -3,6 +3,7 @@ import {
   Cancelled,
   currentTask,
   parkOn,
+  Queue,
   TimeoutError,
   sleep,
   spawn,
@@ -259,5 +260,57 @@ describe("timeout(ms, op)", () => {
       yield* task.halt();
     });
     expect(log).toEqual(["clean-up gave up: TimeoutError @25"]);
+  });
+});
+
+describe("interrupts when the loop runs late (found by the model test)", () => {
+  // A late loop (a step that blocked, here VirtualClock.advance) fires several timers in one turn.
+  // An interrupt that arrived while a timeout's expiry was pending used to be dropped, and the
+  // timeout then withdrew its own expiry, so neither arrived.
+
+  it("a child that fails still interrupts its parent when the parent's timeout expiry is pending", async () => {
+    const { loop, clock } = virtualLoop();
+    const outcome = loop.run(function* () {
+      spawn(
+        (function* (): Operation<never> {
+          yield* sleep(4);
+          throw new Error("child failed");
+        })(),
+      );
+      spawn(
+        (function* (): Operation<void> {
+          clock.advance(7); // timers at 4, 5 and 6 ms fall due in one turn
+        })(),
+      );
+      yield* timeout(6, sleep(5)); // woken by the sleep, then its expiry (6 ms) becomes pending
+      yield* new Queue<number>().get(); // must be interrupted here, not park forever
+      return "resolved";
+    });
+    await expect(outcome).rejects.toThrow("child failed");
+  });
+
+  it("an outer timeout still fires when an inner one's expiry was pending and withdrawn", async () => {
+    const { loop, clock } = virtualLoop();
+    const outcome = loop.run(function* () {
+      try {
+        yield* timeout(
+          3,
+          (function* (): Operation<void> {
+            spawn(
+              (function* (): Operation<void> {
+                clock.advance(3); // timers at 1, 2 and 3 ms fall due in one turn
+              })(),
+            );
+            yield* timeout(2, sleep(1)); // the sleep wins; the inner expiry is left pending, then withdrawn
+            yield* new Queue<number>().get(); // the outer timeout must cancel this
+          })(),
+        );
+        return "not reached";
+      } catch (error) {
+        if (error instanceof TimeoutError) return "outer timeout";
+        throw error;
+      }
+    });
+    await expect(outcome).resolves.toBe("outer timeout");
   });
 });

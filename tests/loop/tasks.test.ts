@@ -168,6 +168,29 @@ describe("errors are never dropped", () => {
     });
     expect(outcome).toBe("handled by the joiner");
   });
+
+  it("a join that was cancelled does not count as handling a failure that comes later", async () => {
+    // Found by the model test (tests/loop/model.test.ts): the cancelled join left an empty list
+    // of joiners behind, which was taken for "someone is waiting", and the error was dropped.
+    const outcome = runVirtual(function* () {
+      const a = spawn(
+        (function* (): Operation<never> {
+          yield* sleep(10);
+          throw new Error("boom"); // nobody waits for `a` now
+        })(),
+      );
+      const b = spawn(
+        (function* (): Operation<void> {
+          yield* a.join();
+        })(),
+      );
+      yield* sleep(1);
+      yield* b.halt(); // b's join is cancelled
+      yield* sleep(20);
+      return "resolved";
+    });
+    await expect(outcome).rejects.toThrow("boom");
+  });
 });
 
 describe("children cannot outlive their parent", () => {

@@ -247,9 +247,7 @@ export class Loop {
         task.resumeWith = undefined;
         result = gen.throw(error);
       } else if (task.cancelRequest !== null && !task.woken) {
-        const cancelled = task.cancelRequest;
-        task.cancelRequest = null;
-        result = gen.throw(cancelled);
+        result = gen.throw(this.takeInterrupt(task));
       } else {
         const value = task.resumeWith;
         task.resumeWith = undefined;
@@ -339,14 +337,42 @@ export class Loop {
   }
 
   /**
-   * Delivers `cancelled` at the task's current or next suspension point. At most one is pending;
-   * `replace` lets a real cancellation override a pending timeout or scope interruption.
+   * Delivers `cancelled` at the task's current or next suspension point. One is delivered at a
+   * time; `replace` lets a real cancellation override a pending timeout or scope interruption.
+   * Otherwise a second interrupt waits its turn rather than being dropped: the pending one may
+   * yet be withdrawn (a timeout whose operation finished first), and then this one must still
+   * arrive (a failed child must interrupt its parent; an outer timeout must fire).
    */
   interrupt(task: Task<unknown>, cancelled: Cancelled, replace: boolean): void {
     if (task.state === "done" || task.state === "closing") return;
-    if (task.cancelRequest !== null && !replace) return;
+    if (task.cancelRequest !== null && !replace) {
+      if (task.cancelRequest !== cancelled && !(task.laterInterrupts?.includes(cancelled) ?? false)) (task.laterInterrupts ??= []).push(cancelled);
+      return;
+    }
     task.cancelRequest = cancelled;
     if (task.state === "parked") this.deliverCancel(task);
+  }
+
+  /** Takes the pending interrupt for delivery; the next waiting one (if any) becomes pending. */
+  takeInterrupt(task: Task<unknown>): Cancelled | null {
+    const cancelled = task.cancelRequest;
+    const later = task.laterInterrupts;
+    task.cancelRequest = later?.shift() ?? null;
+    if (later !== null && later.length === 0) task.laterInterrupts = null;
+    return cancelled;
+  }
+
+  /** `cancelled` is no longer wanted (its reason went away before it was delivered). */
+  withdrawInterrupt(task: Task<unknown>, cancelled: Cancelled): void {
+    if (task.cancelRequest === cancelled) {
+      this.takeInterrupt(task);
+      return;
+    }
+    const later = task.laterInterrupts;
+    if (later === null) return;
+    const i = later.indexOf(cancelled);
+    if (i >= 0) later.splice(i, 1);
+    if (later.length === 0) task.laterInterrupts = null;
   }
 
   /** A parked task with a pending cancellation: undo its park and throw the Cancelled into it. */
@@ -356,8 +382,7 @@ export class Loop {
     task.waitingOn = null;
     if (abort !== null) abort(task);
     task.resumeThrows = true;
-    task.resumeWith = task.cancelRequest;
-    task.cancelRequest = null;
+    task.resumeWith = this.takeInterrupt(task);
     task.state = "ready";
     this.pushReady(task);
   }
@@ -442,6 +467,7 @@ export class Loop {
     task.outcome = outcome;
     task.settled = value;
     task.cancelRequest = null;
+    task.laterInterrupts = null;
     const children = task.children;
     if (children !== null && children.size > 0) {
       task.state = "closing";
@@ -470,8 +496,9 @@ export class Loop {
     this.stats.liveTasks--;
     if (this.lastStepped === task) this.lastStepped = null;
 
-    let observed = false;
+    // Observed only if someone is waiting now: a join that was cancelled leaves an empty list.
     const joiners = task.joiners;
+    const observed = joiners !== null && joiners.length > 0;
     if (joiners !== null) {
       task.joiners = null;
       for (const joiner of joiners) {
@@ -479,7 +506,6 @@ export class Loop {
         if (task.outcome === "returned") this.wake(joiner, task.settled);
         else this.wakeWithError(joiner, task.settled);
       }
-      observed = true;
     }
 
     const scope = task.scope;

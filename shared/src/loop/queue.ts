@@ -86,10 +86,9 @@ export class Queue<T> {
     const me = currentTask();
     this.getters.enqueue(me); // join the line of getters...
     const item = (yield PARK) as T; // ...and sleep until a put hands us an item
-    const cancelled = me.cancelRequest;
-    if (cancelled !== null) {
+    if (me.cancelRequest !== null) {
       // Cancelled after the item was handed over but before we ran: pass it on, then stop.
-      me.cancelRequest = null;
+      const cancelled = me.loop.takeInterrupt(me);
       this.giveBack(item);
       throw cancelled;
     }

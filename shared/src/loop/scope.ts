@@ -150,7 +150,7 @@ export function* scope<T>(body: (s: Scope) => Operation<T>): Operation<T> {
   }
   s.closed = true;
   home.groups?.delete(s);
-  if (owner.cancelRequest === s.token) owner.cancelRequest = null; // not delivered: no longer needed
+  owner.loop.withdrawInterrupt(owner, s.token); // not delivered: no longer needed
   if (s.failed) {
     if (bodyError !== NOTHING && bodyError !== s.token && !(bodyError instanceof Cancelled)) {
       owner.loop.reportError(bodyError, `the body of a scope in ${owner} failed while a child failed`);

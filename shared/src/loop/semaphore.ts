@@ -32,10 +32,9 @@ export class Semaphore {
     if (this.tryAcquire()) return;
     yield* this.waiters.wait();
     const me = currentTask();
-    const cancelled = me.cancelRequest;
-    if (cancelled !== null) {
+    if (me.cancelRequest !== null) {
       // Handed a permit, then cancelled before we ran: pass the permit on, then stop.
-      me.cancelRequest = null;
+      const cancelled = me.loop.takeInterrupt(me);
       this.release();
       throw cancelled;
     }

@@ -79,6 +79,8 @@ export class Task<T = unknown> {
   abort: Abort | null = null;
   /** A cancellation to deliver at the next suspension point. */
   cancelRequest: Cancelled | null = null;
+  /** Interrupts that arrived while `cancelRequest` was pending: each takes its turn when that one is delivered or withdrawn. */
+  laterInterrupts: Cancelled[] | null = null;
   cancelCalled = false;
   /** Intrusive links for the one WaitList a parked task can be in (no allocation per wait). */
   waitList: WaitList | null = null;

@@ -24,6 +24,6 @@ export function* timeout<T>(ms: number, op: Operation<T>): Operation<T> {
   } finally {
     loop.cancelTimer(timer);
     // The timer fired but `op` finished before the cancellation was delivered: withdraw it.
-    if (task.cancelRequest === expired) task.cancelRequest = null;
+    loop.withdrawInterrupt(task, expired);
   }
 }
