@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ChatClient, startServer } from "./chat-client.js";
+import { seededRandom } from "./text/chunking.js";
 
 /**
  * The promise (issue 8): every message the server accepts reaches every member who was connected
@@ -12,18 +13,6 @@ import { ChatClient, startServer } from "./chat-client.js";
  * exactly those, and one that vanished received a prefix of them (what was in flight when its
  * socket died is lost with it). No member receives a message twice.
  */
-
-/** A small seeded PRNG (mulberry32), so every run does the same things. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Member {
   client: ChatClient;
@@ -39,7 +28,7 @@ const messagesIn = (lines: readonly string[]): string[] => lines.flatMap((l) => 
 describe("no message lost under churn", () => {
   it("joins, messages, renames, quits and abrupt disconnects: every member got exactly its share, in one order", async () => {
     const s = await startServer({ rateLimit: 0 });
-    const next = random(20261125);
+    const next = seededRandom(20261125);
     try {
       const observer = await ChatClient.join(s.port, "observer");
       const members: Member[] = [];
