@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { LineSplitter, type SplitResult } from "../../server/src/text/index.js";
-import { cutAt } from "../server/text/chunking.js";
+import { cutAnywhere } from "../server/text/chunking.js";
 
 const NUL = 0x00;
 const LF = 0x0a;
@@ -22,13 +22,8 @@ const byteArb = fc.oneof(
 const streamArb = fc.array(byteArb, { maxLength: 120, size: "medium" }).map((b) => Uint8Array.from(b));
 /** Small limits, so that over-long lines are common. */
 const maxBytesArb = fc.integer({ min: 0, max: 12 });
-/** Split points (reduced modulo the stream length below); duplicates make empty chunks, on purpose. */
+/** Split points for cutAnywhere (reduced modulo the stream length); duplicates make empty chunks, on purpose. */
 const cutsArb = fc.array(fc.nat(), { maxLength: 15 });
-
-function chunked(stream: Uint8Array, cuts: readonly number[]): Uint8Array[] {
-  const offsets = cuts.map((c) => c % (stream.length + 1)).sort((a, b) => a - b);
-  return cutAt(stream, offsets);
-}
 
 /** Results in a comparable form: each line as an array of bytes, each tooLong as the string "tooLong". */
 type Shown = number[] | "tooLong";
@@ -91,7 +86,7 @@ describe("LineSplitter properties", () => {
   it("gives the same results for every chunking as for one chunk", () => {
     fc.assert(
       fc.property(streamArb, cutsArb, maxBytesArb, (stream, cuts, maxBytes) => {
-        expect(splitAll(chunked(stream, cuts), maxBytes)).toEqual(splitAll([stream], maxBytes));
+        expect(splitAll(cutAnywhere(stream, cuts), maxBytes)).toEqual(splitAll([stream], maxBytes));
       }),
       RUNS,
     );
@@ -100,7 +95,7 @@ describe("LineSplitter properties", () => {
   it("emits lines of at most maxBytes, with no LF and no CR in them", () => {
     fc.assert(
       fc.property(streamArb, cutsArb, maxBytesArb, (stream, cuts, maxBytes) => {
-        for (const result of splitAll(chunked(stream, cuts), maxBytes)) {
+        for (const result of splitAll(cutAnywhere(stream, cuts), maxBytes)) {
           if (result === "tooLong") continue;
           expect(result.length).toBeLessThanOrEqual(maxBytes);
           expect(result).not.toContain(LF);
@@ -126,7 +121,7 @@ describe("LineSplitter properties", () => {
         const splitter = new LineSplitter({ maxBytes });
         const results: SplitResult[] = [];
         let fed = 0;
-        for (const chunk of chunked(stream, cuts)) {
+        for (const chunk of cutAnywhere(stream, cuts)) {
           results.push(...splitter.push(chunk));
           fed += chunk.length;
           const expected = model(stream.subarray(0, fed), maxBytes, false);
@@ -147,7 +142,7 @@ describe("LineSplitter properties", () => {
       fc.property(streamArb, cutsArb, maxBytesArb, (stream, cuts, maxBytes) => {
         const splitter = new LineSplitter({ maxBytes });
         const results: SplitResult[] = [];
-        for (const chunk of chunked(stream, cuts)) {
+        for (const chunk of cutAnywhere(stream, cuts)) {
           results.push(...splitter.push(chunk));
           chunk.fill(0x5a);
         }

@@ -12,6 +12,11 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/** Cuts `bytes` at arbitrary points (each reduced modulo the length; repeats make empty chunks). */
+export function cutAnywhere(bytes: Uint8Array, points: readonly number[]): Uint8Array[] {
+  return cutAt(bytes, points.map((p) => p % (bytes.length + 1)).sort((a, b) => a - b));
+}
+
 /** Cuts `bytes` at the given offsets (sorted, strictly inside). Chunks are copies, as sockets give. */
 export function cutAt(bytes: Uint8Array, offsets: readonly number[]): Uint8Array[] {
   const chunks: Uint8Array[] = [];
