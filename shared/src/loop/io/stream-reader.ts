@@ -15,9 +15,6 @@ export interface ReadLineOptions {
   maxBytes?: number;
 }
 
-/** `readNow` found nothing yet: wait until the socket is readable, then look again. */
-const WOULD_BLOCK: unique symbol = Symbol("would block");
-
 const LF = 0x0a;
 const CR = 0x0d;
 
@@ -43,8 +40,7 @@ export class StreamReader {
       this.scanned = 0;
       return bytes;
     }
-    const chunk = this.readNow();
-    return chunk === WOULD_BLOCK ? undefined : chunk;
+    return this.readNow();
   }
 
   /**
@@ -103,9 +99,8 @@ export class StreamReader {
         }
       }
       let chunk = this.readNow();
-      while (chunk === WOULD_BLOCK) {
-        this.watch.waitReadable(currentTask()); // read_wait, as in read()
-        yield PARK;
+      while (chunk === undefined) {
+        yield this.readWait(); // read_wait, as in read()
         chunk = this.readNow();
       }
       if (chunk === null) {
@@ -126,8 +121,8 @@ export class StreamReader {
     this.scanned = 0;
   }
 
-  /** What the socket has now: bytes, `null` at EOF, or WOULD_BLOCK. Throws the socket's error. */
-  private readNow(): Buffer | null | typeof WOULD_BLOCK {
+  /** What the socket has now: bytes, `null` at EOF, or `undefined` if nothing yet. Throws the socket's error. */
+  private readNow(): Buffer | null | undefined {
     const watch = this.watch;
     do {
       if (watch.error !== null) throw watch.error;
@@ -135,6 +130,6 @@ export class StreamReader {
       if (chunk !== null) return chunk;
       if (watch.eof) return null;
     } while (watch.readReady); // an error arrived, or bytes read() did not hand over: look again
-    return WOULD_BLOCK;
+    return undefined;
   }
 }
