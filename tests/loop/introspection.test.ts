@@ -91,3 +91,35 @@ describe("introspection", () => {
     expect(loop.stats.slowSteps).toBe(warnings.length);
   });
 });
+
+describe("step and turn times (for /metrics)", () => {
+  const spin = (ms: number): void => {
+    const until = performance.now() + ms;
+    while (performance.now() < until);
+  };
+  const quiet: LoopLogger = { warn: () => {}, error: () => {} };
+
+  it("a step that blocks the thread shows in both histograms: as a slow step and as loop lag", async () => {
+    const loop = new Loop({ debug: true, logger: quiet }); // debug: every step is timed
+    await loop.run(function* () {
+      yield* yieldNow();
+      spin(15);
+      yield* yieldNow();
+    });
+    const above10ms = (h: typeof loop.stepTimes): number => h.count - (h.cumulative().find(([bound]) => bound === 10)?.[1] ?? 0);
+    expect(above10ms(loop.stepTimes)).toBe(1);
+    expect(loop.stepTimes.maxMs).toBeGreaterThanOrEqual(15);
+    expect(above10ms(loop.turnTimes)).toBeGreaterThanOrEqual(1);
+    expect(loop.turnTimes.count).toBe(loop.stats.turns);
+  });
+
+  it("outside debug mode about one step in 32 is timed, spaced at random", async () => {
+    const loop = new Loop();
+    await loop.run(function* () {
+      for (let i = 0; i < 10_000; i++) yield* yieldNow();
+    });
+    // Gaps between timed steps are 16 to 47 steps long.
+    expect(loop.stepTimes.count).toBeGreaterThanOrEqual(Math.floor(loop.stats.steps / 48));
+    expect(loop.stepTimes.count).toBeLessThanOrEqual(Math.ceil(loop.stats.steps / 16) + 1);
+  });
+});
