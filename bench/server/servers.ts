@@ -39,6 +39,8 @@ export interface RunningServer {
   pid: number;
   host: string;
   port: number;
+  /** loopchat's HTTP port (/ws, /healthz, /metrics); the reference servers have none. */
+  wsPort: number;
   /** utime + stime in clock ticks. */
   cpuTicks(): number;
   /** Resident memory now and at its peak (VmHWM), in KiB. */
@@ -144,6 +146,7 @@ export async function startServer(kind: ServerKind, options: ServerOptions): Pro
     pid,
     host,
     port,
+    wsPort,
     cpuTicks: () => processCpuTicks(pid) ?? NaN,
     memoryKb: () => readStatus(pid),
     stop: async () => {

@@ -1,3 +1,5 @@
+import { isIP } from "node:net";
+
 /** The server's settings, from environment variables with defaults, checked at start. */
 export interface ServerConfig {
   host: string;
@@ -6,6 +8,10 @@ export interface ServerConfig {
   keepaliveMs: number;
   historySize: number;
   maxClients: number;
+  /** Open connections per client address (IPv6: per /64); 0 = no limit. */
+  maxPerAddress: number;
+  /** Addresses the per-address limit does not apply to. */
+  exemptAddresses: string[];
   /** Lines per second each user may send (bursts of twice that pass at once); 0 = no limit. */
   rateLimit: number;
   /** Whether "x joined" / "x left" notices are broadcast. */
@@ -15,6 +21,20 @@ export interface ServerConfig {
 
 export class ConfigError extends Error {
   override name = "ConfigError";
+}
+
+/** Loopback by default: behind a reverse proxy on the same host every user comes from there. */
+const DEFAULT_EXEMPT = ["127.0.0.1", "::1"];
+
+/** A comma-separated list of IP addresses; "none" for an empty list. */
+function addresses(env: NodeJS.ProcessEnv, key: string, fallback: string[], problems: string[]): string[] {
+  const raw = env[key];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  if (raw.trim() === "none") return [];
+  const list = raw.split(",").map((a) => a.trim()).filter((a) => a !== "");
+  const bad = list.filter((a) => isIP(a) === 0);
+  if (bad.length > 0) problems.push(`${key} must be IP addresses separated by commas (or "none"), got ${JSON.stringify(bad.join(","))}`);
+  return bad.length > 0 ? fallback : list;
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -49,6 +69,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     keepaliveMs: integer(env, "CHAT_WS_KEEPALIVE_S", 30, 1, 3600, problems) * 1000,
     historySize: integer(env, "CHAT_HISTORY", 20, 0, 10_000, problems),
     maxClients: integer(env, "CHAT_MAX_CLIENTS", 1000, 1, 1_000_000, problems),
+    maxPerAddress: integer(env, "CHAT_MAX_PER_ADDRESS", 16, 0, 1_000_000, problems),
+    exemptAddresses: addresses(env, "CHAT_LIMIT_EXEMPT", DEFAULT_EXEMPT, problems),
     rateLimit: integer(env, "CHAT_RATE_LIMIT", 5, 0, 1_000_000, problems),
     joinNotices: flag(env, "CHAT_JOIN_NOTICES", true, problems),
     logLevel: env.LOG_LEVEL || "info",

@@ -11,7 +11,7 @@ import {
   type Loop,
   type Operation,
 } from "../../shared/src/loop/index.js";
-import { encodeServerEvent } from "../../shared/src/protocol/index.js";
+import { encodeServerEvent, type ErrorEvent } from "../../shared/src/protocol/index.js";
 import type { WsConnection } from "../../shared/src/ws/index.js";
 import { HttpEndpoint, listenHttp } from "./ws/http-endpoint.js";
 import { wsSession, type WsLimits } from "./ws/session.js";
@@ -21,6 +21,7 @@ import { Room } from "./room/room.js";
 import { NAME_MAX_LENGTH } from "./text/index.js";
 import { SessionLog } from "./session-log.js";
 import { renderMetrics } from "./metrics.js";
+import { AddressLimit } from "./address-limit.js";
 
 export interface ChatServerOptions {
   host: string;
@@ -31,6 +32,10 @@ export interface ChatServerOptions {
   keepaliveMs?: number;
   historySize: number;
   maxClients: number;
+  /** Open connections per client address (IPv6: per /64); 0 = no limit (default 16). */
+  maxPerAddress?: number;
+  /** Addresses the per-address limit does not apply to (default loopback: 127.0.0.1, ::1). */
+  exemptAddresses?: string[];
   /** Lines per second per user, bursts of twice that (default 5); 0 turns the limit off. */
   rateLimit?: number;
   /** Broadcast "x joined" / "x left" (default true). */
@@ -44,10 +49,11 @@ export interface ChatServerOptions {
 const MAX_FRAME_BYTES = 64 * 1024;
 /** A JSON command larger than this gets a "too-large" error (the connection stays). */
 const MAX_COMMAND_BYTES = 16 * 1024;
-const SERVER_FULL = { type: "error", code: "server-full", text: "the server is full; please try again later" } as const;
+const SERVER_FULL: ErrorEvent = { type: "error", code: "server-full", text: "the server is full; please try again later" };
+const TOO_MANY: ErrorEvent = { type: "error", code: "too-many-connections", text: "too many connections from your address; close one and try again" };
 
-function* refuseTcp(connection: Connection): Operation<void> {
-  yield* connection.writer.write(textCodec.encode(SERVER_FULL));
+function* refuseTcp(connection: Connection, refusal: ErrorEvent): Operation<void> {
+  yield* connection.writer.write(textCodec.encode(refusal));
   yield* connection.writer.end();
 }
 
@@ -76,7 +82,10 @@ export class ChatServer {
   private stopReason = "shutdown";
   private sessions = 0;
   private readonly byTransport = { tcp: 0, ws: 0 };
+  private readonly perAddress: AddressLimit;
   private nextConnectionId = 1;
+  /** Connections refused, by error code ("server-full", "too-many-connections"). */
+  private readonly refused = new Map<string, number>();
 
   constructor(
     readonly options: ChatServerOptions,
@@ -84,6 +93,7 @@ export class ChatServer {
   ) {
     const rate = options.rateLimit === undefined ? {} : { linesPerSecond: options.rateLimit, burst: 2 * options.rateLimit };
     this.limits = { ...DEFAULT_LIMITS, ...rate, ...options.limits };
+    this.perAddress = new AddressLimit(options.maxPerAddress ?? 16, options.exemptAddresses ?? ["127.0.0.1", "::1"]);
     const { maxLineBytes, linesPerSecond, burst } = this.limits;
     this.room = new Room({
       historySize: options.historySize,
@@ -156,7 +166,8 @@ export class ChatServer {
    */
   private admitTcp(connection: Connection): Operation<void> {
     const log = new SessionLog(this.log, { conn: this.nextConnectionId++, transport: "tcp", remote: connection.peer });
-    if (this.full(log)) return refuseTcp(connection);
+    const refusal = this.refusal(log, connection.address);
+    if (refusal !== null) return refuseTcp(connection, refusal);
     return netcatSession(connection, this.room, this.limits, log, this);
   }
 
@@ -164,46 +175,77 @@ export class ChatServer {
   private *admitWebSocket(connection: WsConnection): Operation<void> {
     const log = new SessionLog(this.log, { conn: this.nextConnectionId++, transport: "ws", remote: connection.peer });
     try {
-      if (this.full(log)) {
-        yield* connection.send(encodeServerEvent(SERVER_FULL));
-        connection.close(1013, "server full");
+      const refusal = this.refusal(log, connection.address);
+      if (refusal !== null) {
+        yield* connection.send(encodeServerEvent(refusal));
+        connection.close(1013, refusal === SERVER_FULL ? "server full" : "too many connections");
         return;
       }
       const ws: WsLimits = { keepaliveMs: this.options.keepaliveMs ?? 30_000, maxCommandBytes: MAX_COMMAND_BYTES };
-      this.opened(log, "ws");
+      this.opened(log, "ws", connection.address);
       try {
         yield* wsSession(connection, this.room, this.limits, ws, log);
       } finally {
-        this.closed(log, "ws");
+        this.closed(log, "ws", connection.address);
       }
     } finally {
       connection.terminate(); // not only close(): a peer that never answers the closing handshake must not keep its socket
     }
   }
 
-  private full(log: SessionLog): boolean {
-    if (this.sessions < this.options.maxClients) return false;
-    log.warn({ maxClients: this.options.maxClients }, "refused: server full");
-    return true;
+  /**
+   * Why a new connection must be refused, or null to admit it. Checked in the same step as the
+   * session's `opened`, so a burst of connections cannot all slip past the count.
+   */
+  private refusal(log: SessionLog, address: string): ErrorEvent | null {
+    if (this.sessions >= this.options.maxClients) {
+      log.warn({ maxClients: this.options.maxClients }, "refused: server full");
+      return this.refuse(SERVER_FULL);
+    }
+    if (this.perAddress.wouldExceed(address)) {
+      log.warn({ maxPerAddress: this.perAddress.max }, "refused: too many connections from this address");
+      return this.refuse(TOO_MANY);
+    }
+    return null;
   }
 
-  /** A session starts: counted against maxClients. */
-  opened(log: SessionLog, transport: "tcp" | "ws"): void {
+  private refuse(refusal: ErrorEvent): ErrorEvent {
+    this.refused.set(refusal.code, (this.refused.get(refusal.code) ?? 0) + 1);
+    return refusal;
+  }
+
+  /** A session starts: counted against maxClients and its address's limit. */
+  opened(log: SessionLog, transport: "tcp" | "ws", address: string): void {
     this.sessions++;
     this.byTransport[transport]++;
+    this.perAddress.opened(address);
     log.info("connected");
   }
 
   /** A session has ended (call from its `finally`). */
-  closed(log: SessionLog, transport: "tcp" | "ws"): void {
+  closed(log: SessionLog, transport: "tcp" | "ws", address: string): void {
     this.sessions--;
     this.byTransport[transport]--;
+    this.perAddress.closed(address);
     log.info("disconnected");
   }
 
   private metricsOn(loop: Loop): string {
     const { messagesIn, deliveries, drops, outboxHighWater } = this.room.counters;
-    return renderMetrics({ members: this.room.online, connections: { ...this.byTransport }, messagesIn, deliveries, drops, outboxHighWater, loop: loop.stats });
+    const { rss, heapUsed } = process.memoryUsage();
+    return renderMetrics({
+      members: this.room.online,
+      connections: { ...this.byTransport },
+      refused: this.refused,
+      messagesIn,
+      deliveries,
+      drops,
+      outboxHighWater,
+      loop: loop.stats,
+      stepTimes: loop.stepTimes,
+      turnTimes: loop.turnTimes,
+      memory: { rss, heapUsed },
+    });
   }
 
   private healthOn(loop: Loop): object {

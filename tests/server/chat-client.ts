@@ -30,9 +30,10 @@ export class ChatClient {
     socket.on("error", () => {});
   }
 
-  static open(port: number): Promise<ChatClient> {
+  /** Connects from `localAddress` (any 127.x.y.z is loopback on Linux: a second "host" for tests). */
+  static open(port: number, localAddress?: string): Promise<ChatClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: "127.0.0.1", port }, () => resolve(new ChatClient(socket)));
+      const socket = connect({ host: "127.0.0.1", port, localAddress }, () => resolve(new ChatClient(socket)));
       socket.once("error", reject);
     });
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ChatClient, startServer } from "./chat-client.js";
+import { WsClient } from "./ws-client.js";
 
 describe("limits: each offender is told, and nobody else is disturbed", () => {
   it("flood control delays instead of dropping: a burst beyond the rate arrives complete and in order", async () => {
@@ -140,6 +141,46 @@ describe("limits: each offender is told, and nobody else is disturbed", () => {
       const third = await ChatClient.open(s.port);
       await third.until(() => third.closed, "refusal");
       expect(third.lines).toEqual(["! the server is full; please try again later"]);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("refuses connections past CHAT_MAX_PER_ADDRESS from one address, counting both transports, and no others", async () => {
+    const s = await startServer({ maxPerAddress: 3, exemptAddresses: [] });
+    try {
+      const one = await ChatClient.join(s.port, "one");
+      await ChatClient.join(s.port, "two");
+      await WsClient.join(s.server.wsPort, "three");
+      const fourth = await ChatClient.open(s.port);
+      await fourth.until(() => fourth.closed, "refusal");
+      expect(fourth.lines).toEqual(["! too many connections from your address; close one and try again"]);
+      const fifth = await WsClient.open(s.server.wsPort);
+      await fifth.until(() => fifth.closed !== null, "refusal");
+      expect(fifth.events).toEqual([{ type: "error", code: "too-many-connections", text: "too many connections from your address; close one and try again" }]);
+      expect(fifth.closed?.code).toBe(1013);
+
+      // Another host is not affected (127.0.0.2 is loopback too, but a different address).
+      const elsewhere = await ChatClient.open(s.port, "127.0.0.2");
+      await elsewhere.until(() => elsewhere.partial === "Username: ", "the username prompt");
+      elsewhere.send("elsewhere");
+      await one.waitFor(/^\* elsewhere joined/);
+
+      // A slot freed is a slot again.
+      one.close();
+      await elsewhere.waitFor(/^\* one left/);
+      await ChatClient.join(s.port, "again");
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("by default loopback is exempt from the per-address limit (a reverse proxy on the host)", async () => {
+    const s = await startServer();
+    try {
+      const clients = await Promise.all(Array.from({ length: 20 }, (_, i) => ChatClient.join(s.port, `local${i}`)));
+      expect(clients.every((c) => !c.closed)).toBe(true);
+      expect(s.server.room.online).toBe(20);
     } finally {
       await s.stop();
     }

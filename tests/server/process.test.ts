@@ -14,11 +14,16 @@ describe("configuration", () => {
       keepaliveMs: 30_000,
       historySize: 20,
       maxClients: 1000,
+      maxPerAddress: 16,
+      exemptAddresses: ["127.0.0.1", "::1"],
       rateLimit: 5,
       joinNotices: true,
       logLevel: "info",
     });
     expect(loadConfig({ CHAT_RATE_LIMIT: "0", CHAT_JOIN_NOTICES: "0", CHAT_MAX_CLIENTS: "20000" })).toMatchObject({ rateLimit: 0, joinNotices: false, maxClients: 20_000 });
+    expect(loadConfig({ CHAT_MAX_PER_ADDRESS: "0", CHAT_LIMIT_EXEMPT: " 10.0.0.1, fd00::1 " })).toMatchObject({ maxPerAddress: 0, exemptAddresses: ["10.0.0.1", "fd00::1"] });
+    expect(loadConfig({ CHAT_LIMIT_EXEMPT: "none" }).exemptAddresses).toEqual([]);
+    expect(() => loadConfig({ CHAT_LIMIT_EXEMPT: "127.0.0.1,localhost" })).toThrow('CHAT_LIMIT_EXEMPT must be IP addresses separated by commas (or "none"), got "localhost"');
     expect(() => loadConfig({ CHAT_JOIN_NOTICES: "yes" })).toThrow('CHAT_JOIN_NOTICES must be 1 or 0 (true or false), got "yes"');
     expect(() => loadConfig({ CHAT_TCP_PORT: "70000", CHAT_HISTORY: "-1", LOG_LEVEL: "loud" })).toThrow(
       /CHAT_TCP_PORT must be a whole number from 0 to 65535, got "70000"; CHAT_HISTORY .*; LOG_LEVEL must be one of/,

@@ -184,7 +184,7 @@ describe("the HTTP endpoint", () => {
       expect(metrics.status).toBe(200);
       expect(metrics.type).toBe("text/plain; version=0.0.4");
       const samples = metrics.body.split("\n").filter((l) => l !== "" && !l.startsWith("#"));
-      for (const line of samples) expect(line).toMatch(/^[a-z_]+(\{[a-z]+="[^"]*"\})? \d+$/);
+      for (const line of samples) expect(line).toMatch(/^[a-z_]+(\{[a-z]+="[^"]*"\})? \d+(\.\d+)?(e[-+]\d+)?$/);
       const value = (name: string): number => Number(samples.find((l) => l.startsWith(name + " "))?.split(" ")[1]);
       expect(value("loopchat_members")).toBe(2);
       expect(value('loopchat_connections{transport="tcp"}')).toBe(1);
@@ -193,6 +193,9 @@ describe("the HTTP endpoint", () => {
       expect(value("loopchat_messages_in_total")).toBeGreaterThanOrEqual(1); // hello, and what the flooder got through
       expect(value("loopchat_deliveries_total")).toBeGreaterThanOrEqual(2); // hello reached alice and bob
       expect(value("loopchat_loop_steps_total")).toBeGreaterThan(0);
+      expect(value("loopchat_loop_lag_seconds_count")).toBeGreaterThan(0); // every turn is timed
+      expect(value('loopchat_loop_lag_seconds_bucket{le="+Inf"}')).toBe(value("loopchat_loop_lag_seconds_count"));
+      expect(value("process_resident_memory_bytes")).toBeGreaterThan(1_000_000);
       expect(metrics.body).toContain("# TYPE loopchat_deliveries_total counter");
     } finally {
       await s.stop();

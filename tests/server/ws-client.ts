@@ -20,9 +20,9 @@ export class WsClient {
     socket.on("error", () => {});
   }
 
-  static open(port: number, options: { autoPong?: boolean; path?: string } = {}): Promise<WsClient> {
+  static open(port: number, options: { autoPong?: boolean; path?: string; localAddress?: string } = {}): Promise<WsClient> {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(`ws://127.0.0.1:${port}${options.path ?? "/ws"}`, { autoPong: options.autoPong ?? true });
+      const socket = new WebSocket(`ws://127.0.0.1:${port}${options.path ?? "/ws"}`, { autoPong: options.autoPong ?? true, localAddress: options.localAddress });
       socket.once("open", () => resolve(new WsClient(socket)));
       socket.once("error", reject);
     });

@@ -21,8 +21,8 @@ import type { SessionLog } from "../session-log.js";
 
 /** Counts sessions against the server's limit: `opened` at the start, `closed` however it ends. */
 export interface SessionCounter {
-  opened(log: SessionLog, transport: "tcp" | "ws"): void;
-  closed(log: SessionLog, transport: "tcp" | "ws"): void;
+  opened(log: SessionLog, transport: "tcp" | "ws", address: string): void;
+  closed(log: SessionLog, transport: "tcp" | "ws", address: string): void;
 }
 
 export interface SessionLimits {
@@ -44,7 +44,7 @@ const errorLine = (code: ErrorEvent["code"], text: string): string => textOf({ t
  * writer task, started by the member's outbox whenever lines must wait, drains it to the socket.
  */
 export function* netcatSession(connection: Connection, room: Room, limits: SessionLimits, log: SessionLog, sessions: SessionCounter): Operation<void> {
-  sessions.opened(log, "tcp");
+  sessions.opened(log, "tcp", connection.address);
   try {
     const { socket, writer } = connection;
     socket.setKeepAlive(true, 30_000); // find dead peers: a ghost must not hold a name for long
@@ -67,7 +67,7 @@ export function* netcatSession(connection: Connection, room: Room, limits: Sessi
     log.bind({ name: member.name });
     yield* inRoom(input, room, member, outbox, new NetcatWire(writer), limits, log);
   } finally {
-    sessions.closed(log, "tcp");
+    sessions.closed(log, "tcp", connection.address);
   }
 }
 

@@ -21,7 +21,7 @@ export interface HttpEndpointOptions {
  * connections wait for `Listener.accept`.
  */
 export class HttpEndpoint {
-  private readonly accepted = new Queue<{ socket: WebSocket; peer: string }>();
+  private readonly accepted = new Queue<{ socket: WebSocket; peer: string; address: string }>();
   private readonly wss: WebSocketServer;
   private readonly release: () => void;
 
@@ -39,10 +39,11 @@ export class HttpEndpoint {
         socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
         return;
       }
-      const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+      const address = socket.remoteAddress ?? "";
+      const peer = `${address}:${socket.remotePort}`;
       this.wss.handleUpgrade(request, socket, head, (ws) => {
         if (this.accepted.closed) ws.terminate();
-        else this.accepted.tryPut({ socket: ws, peer });
+        else this.accepted.tryPut({ socket: ws, peer, address });
       });
     });
   }
@@ -54,8 +55,8 @@ export class HttpEndpoint {
   /** The next WebSocket connection, or null once the endpoint is closed. */
   *accept(): Operation<WsConnection | null> {
     try {
-      const { socket, peer } = yield* this.accepted.get();
-      return new WsConnection(socket, this.loop, { highWaterBytes: 64 * 1024, peer });
+      const { socket, peer, address } = yield* this.accepted.get();
+      return new WsConnection(socket, this.loop, { highWaterBytes: 64 * 1024, peer, address });
     } catch (error) {
       if (error instanceof QueueClosed) return null; // the endpoint was closed
       throw error; // e.g. our task's own cancellation

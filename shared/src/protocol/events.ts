@@ -103,6 +103,7 @@ export type ErrorCode =
   | "too-slow"
   | "flooding"
   | "server-full"
+  | "too-many-connections"
   | "timeout"
   | "bad-json"
   | "bad-command"

@@ -8,6 +8,8 @@ export interface WsConnectionOptions {
   highWaterBytes?: number;
   /** "address:port" of the other end, for logs. */
   peer?: string;
+  /** The other end's IP address alone (for per-address limits). */
+  address?: string;
 }
 
 /** The peer closed the connection, or it failed; `code` is the WebSocket close code. */
@@ -34,6 +36,7 @@ export class WsConnection {
   /** What failed, if the connection failed (e.g. ws's WS_ERR_UNSUPPORTED_MESSAGE_LENGTH). */
   error: (Error & { code?: string }) | null = null;
   readonly peer: string;
+  readonly address: string;
 
   constructor(
     readonly socket: WebSocket,
@@ -43,6 +46,7 @@ export class WsConnection {
     this.frames = new Queue<string>(Infinity);
     this.highWaterBytes = options.highWaterBytes ?? 64 * 1024;
     this.peer = options.peer ?? "unknown";
+    this.address = options.address ?? "";
     const maxQueued = options.maxQueuedFrames ?? 1000;
     this.release = loop.hold(); // an open socket may wake a task: not a deadlock
     socket.on("message", (data: RawData, isBinary: boolean) => {

@@ -14,6 +14,8 @@ export class Connection {
   readonly writer: StreamWriter;
   /** "address:port" of the peer, kept after the socket closes (for logs). */
   readonly peer: string;
+  /** The peer's IP address alone (e.g. for per-address limits), kept after the socket closes. */
+  readonly address: string;
 
   constructor(
     readonly socket: Socket,
@@ -23,6 +25,7 @@ export class Connection {
     this.reader = new StreamReader(this.watch);
     this.writer = new StreamWriter(this.watch);
     this.peer = describePeer(socket);
+    this.address = socket.remoteAddress ?? "";
   }
 
   get closed(): boolean {

@@ -107,6 +107,8 @@ export interface Acceptor<C extends AcceptedConnection> {
 export interface AcceptedConnection {
   /** "address:port" of the peer, for names and reports. */
   readonly peer: string;
+  /** The peer's IP address alone. */
+  readonly address: string;
   close(): void;
 }
 
