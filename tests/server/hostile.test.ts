@@ -9,9 +9,9 @@ import { ChatClient, startServer, type RunningServer } from "./chat-client.js";
  * holds no more tasks, timers or sockets than before the attack.
  */
 
-function rawSocket(port: number): Promise<Socket> {
+function rawSocket(port: number, localAddress?: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: "127.0.0.1", port }, () => resolve(socket));
+    const socket = connect({ host: "127.0.0.1", port, localAddress }, () => resolve(socket));
     socket.once("error", reject);
   });
 }
@@ -99,6 +99,38 @@ describe("hostile clients: the others are not disturbed, and nothing is left beh
       await stillTalking(alice, bob, "after the flood");
       await backTo(s, before);
       expect(s.server.room.users()).toEqual(["alice", "bob"]);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("a flood of connections from one address stops at the per-address limit; other addresses still get in", async () => {
+    const s = await startServer({ maxPerAddress: 10, exemptAddresses: [] });
+    try {
+      const alice = await ChatClient.join(s.port, "alice");
+      const bob = await ChatClient.join(s.port, "bob");
+      const before = footprint(s);
+      // 200 connections at once from 127.0.0.3, each recording what the server said to it.
+      const flood = await Promise.all(Array.from({ length: 200 }, () => rawSocket(s.port, "127.0.0.3")));
+      const heard = flood.map((socket) => {
+        let text = "";
+        socket.setEncoding("utf8");
+        socket.on("data", (chunk: string) => (text += chunk));
+        return () => text;
+      });
+      const count = (what: string): number => heard.filter((text) => text().includes(what)).length;
+      for (const deadline = Date.now() + 20_000; count("too many connections") < 190 || count("Username:") < 10; ) {
+        if (Date.now() > deadline) throw new Error(`refused ${count("too many connections")}, admitted ${count("Username:")}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(count("too many connections from your address")).toBe(190); // and no more
+      expect(count("Username:")).toBe(10);
+      await stillTalking(alice, bob, "during the flood");
+      const carol = await ChatClient.join(s.port, "carol"); // 127.0.0.1 still has room
+      for (const socket of flood) socket.destroy();
+      carol.close();
+      await stillTalking(alice, bob, "after the flood");
+      await backTo(s, before);
     } finally {
       await s.stop();
     }
