@@ -52,6 +52,42 @@ describe("WsConnection", () => {
   });
 });
 
+describe("WsConnection receiving", () => {
+  it("a reader that falls behind pauses the socket instead of queueing without bound; nothing is lost", async () => {
+    const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    await new Promise<void>((resolve) => wss.once("listening", () => resolve()));
+    let sentAll = false;
+    wss.on("connection", (ws: WebSocket) => {
+      for (let i = 0; i < 5_000; i++) ws.send(`m${i} ${"y".repeat(100)}`);
+      ws.send("end", () => (sentAll = true)); // called once the frame is in the kernel's hands
+    });
+    const port = (wss.address() as AddressInfo).port;
+    const loop = new Loop();
+    const got: number[] = [];
+    let maxQueued = 0;
+    let pausedWhileBehind = false;
+    await loop.run(function* () {
+      const connection = yield* WsConnection.connect(`ws://127.0.0.1:${port}`, { maxQueuedFrames: 20 });
+      // Not reading: the peer's frames pile up until the socket pauses.
+      while (!connection.socket.isPaused) yield* sleep(5);
+      pausedWhileBehind = true;
+      for (;;) {
+        maxQueued = Math.max(maxQueued, connection.queued);
+        const frame = yield* connection.receive();
+        if (frame === null || frame === "end") break;
+        got.push(Number(frame.slice(1, frame.indexOf(" "))));
+      }
+      connection.close();
+    });
+    expect(pausedWhileBehind).toBe(true);
+    expect(sentAll).toBe(true);
+    expect(got).toEqual(Array.from({ length: 5_000 }, (_, i) => i));
+    // At most the mark plus what ws was still parsing from one socket chunk (64 KiB / ~106 B).
+    expect(maxQueued).toBeLessThan(20 + 700);
+    await new Promise((resolve) => wss.close(resolve));
+  });
+});
+
 describe("WsConnection.connect", () => {
   it("a connect cancelled while the socket is still connecting fails quietly (no uncaught error)", async () => {
     // A listener that accepts TCP but never answers the HTTP upgrade keeps the socket CONNECTING.

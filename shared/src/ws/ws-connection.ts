@@ -2,8 +2,12 @@ import { WebSocket, type RawData } from "ws";
 import { currentTask, once, Queue, QueueClosed, WaitList, type Loop, type Operation } from "../loop/index.js";
 
 export interface WsConnectionOptions {
-  /** Frames received but not yet taken before the connection is closed with 1008 (policy). */
+  /**
+   * Frames (or bytes) received but not yet taken beyond which the socket is paused until the
+   * reader catches up: the peer then meets TCP backpressure, as a netcat client does.
+   */
   maxQueuedFrames?: number;
+  maxQueuedBytes?: number;
   /** Bytes sent but not yet written to the socket above which `send` parks. */
   highWaterBytes?: number;
   /** "address:port" of the other end, for logs. */
@@ -27,6 +31,9 @@ export interface WsClosed {
  */
 export class WsConnection {
   private readonly frames: Queue<string>;
+  private queuedBytes = 0;
+  private readonly maxQueuedFrames: number;
+  private readonly maxQueuedBytes: number;
   private readonly highWaterBytes: number;
   private inFlightBytes = 0;
   /** Tasks parked in `send` until the bytes in flight fall under the high-water mark. */
@@ -47,7 +54,8 @@ export class WsConnection {
     this.highWaterBytes = options.highWaterBytes ?? 64 * 1024;
     this.peer = options.peer ?? "unknown";
     this.address = options.address ?? "";
-    const maxQueued = options.maxQueuedFrames ?? 1000;
+    this.maxQueuedFrames = options.maxQueuedFrames ?? 1000;
+    this.maxQueuedBytes = options.maxQueuedBytes ?? 1024 * 1024;
     this.release = loop.hold(); // an open socket may wake a task: not a deadlock
     socket.on("message", (data: RawData, isBinary: boolean) => {
       if (this.closedWith !== null) return;
@@ -55,11 +63,11 @@ export class WsConnection {
         this.close(1003, "text frames only");
         return;
       }
-      if (this.frames.size >= maxQueued) {
-        this.close(1008, "too many messages waiting");
-        return;
-      }
-      this.frames.tryPut(rawToString(data));
+      const text = rawToString(data);
+      this.queuedBytes += text.length;
+      this.frames.tryPut(text);
+      // ws may still emit the rest of the chunk it is parsing: the overshoot is one chunk at most.
+      if ((this.frames.size >= this.maxQueuedFrames || this.queuedBytes >= this.maxQueuedBytes) && !socket.isPaused) socket.pause();
     });
     socket.on("close", (code: number, reason: Buffer) => this.ended({ code, reason: reason.toString() }));
     socket.on("error", (error: Error) => {
@@ -74,23 +82,36 @@ export class WsConnection {
     // Terminating a socket that is still connecting (a cancelled connect) emits 'error' later,
     // after once() has removed its listener: without one, that error would crash the process.
     socket.on("error", () => {});
+    // Listening from the start: frames the server sends right after the handshake arrive before
+    // this task runs again, and ws drops a 'message' nobody listens to. (A failed or cancelled
+    // connect still ends in 'close', which releases the connection's hold on the loop.)
+    const connection = new WsConnection(socket, loop, options);
     try {
       yield* once(socket, "open", { waitingOn: `websocket open ${url}`, onCancel: () => socket.terminate() });
     } catch (error) {
       socket.terminate();
       throw error;
     }
-    return new WsConnection(socket, loop, options);
+    return connection;
   }
 
   /** The next text frame, or null once the connection is closed (see `closedWith`). */
   *receive(): Operation<string | null> {
+    let text: string;
     try {
-      return yield* this.frames.get();
+      text = yield* this.frames.get();
     } catch (error) {
       if (error instanceof QueueClosed) return null;
       throw error;
     }
+    this.queuedBytes -= text.length;
+    if (this.socket.isPaused && this.frames.size < this.maxQueuedFrames / 2 && this.queuedBytes < this.maxQueuedBytes / 2) this.socket.resume();
+    return text;
+  }
+
+  /** Frames received and not yet taken by `receive` (a backlog: how far the reader is behind). */
+  get queued(): number {
+    return this.frames.size;
   }
 
   /** Sends a text frame; parks while more than the high-water mark is still being written. */
