@@ -123,6 +123,24 @@ describe("WebSocket input validation", () => {
     }
   });
 
+  it("a flood past the backlog is told and disconnected, like a netcat flooder", async () => {
+    const s = await startServer({ limits: { linesPerSecond: 5, burst: 5, maxBacklog: 50 } });
+    try {
+      const nc = await ChatClient.join(s.port, "watcher");
+      const ws = await WsClient.join(s.server.wsPort, "flooder");
+      for (let i = 0; i < 2_000; i++) ws.send({ type: "say", text: `spam ${i} ${"x".repeat(500)}` });
+      await ws.until(() => ws.closed !== null, "the flooder to be disconnected");
+      expect(ws.events).toContainEqual({ type: "error", code: "flooding", text: "you are sending too much too fast; disconnecting" });
+      await nc.waitFor(/^\* flooder left \(flooding/);
+      // Paced at 5 lines/s, it got through only its burst and a few more before being dropped.
+      expect(nc.lines.filter((l) => l.includes("<flooder> spam")).length).toBeLessThan(20);
+      nc.send("still here");
+      await nc.waitFor(/<watcher> still here$/);
+    } finally {
+      await s.stop();
+    }
+  });
+
   it("keepalive drops a peer that stops answering pings", async () => {
     const s = await startServer({ keepaliveMs: 100 });
     try {

@@ -9,6 +9,8 @@ export interface HttpEndpointOptions {
   port: number;
   /** Largest WebSocket frame accepted; a bigger one closes the connection with 1009. */
   maxFrameBytes: number;
+  /** Commands received and not yet handled beyond which a connection's socket is paused. */
+  maxQueuedFrames: number;
   /** What GET /healthz answers (read-only: it runs in an HTTP callback, outside any task). */
   health: () => object;
   /** What GET /metrics answers, in the Prometheus text format (also read-only). */
@@ -21,7 +23,7 @@ export interface HttpEndpointOptions {
  * connections wait for `Listener.accept`.
  */
 export class HttpEndpoint {
-  private readonly accepted = new Queue<{ socket: WebSocket; peer: string; address: string }>();
+  private readonly accepted = new Queue<WsConnection>();
   private readonly wss: WebSocketServer;
   private readonly release: () => void;
 
@@ -31,7 +33,9 @@ export class HttpEndpoint {
     private readonly options: HttpEndpointOptions,
   ) {
     this.release = loop.hold();
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes });
+    // Our clients never fragment a message; ws's default of 16,384 fragments lets one peer hold
+    // ~1.7 MB of bookkeeping for 110 KB of 1-byte fragments without ever joining.
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes, maxFragments: 64 });
     server.on("request", (request: IncomingMessage, response: ServerResponse) => this.answer(request, response));
     server.on("upgrade", (request: IncomingMessage, socket: Socket, head: Buffer) => {
       socket.on("error", () => {}); // a client that vanishes mid-handshake must not crash us
@@ -42,8 +46,14 @@ export class HttpEndpoint {
       const address = socket.remoteAddress ?? "";
       const peer = `${address}:${socket.remotePort}`;
       this.wss.handleUpgrade(request, socket, head, (ws) => {
-        if (this.accepted.closed) ws.terminate();
-        else this.accepted.tryPut({ socket: ws, peer, address });
+        if (this.accepted.closed) {
+          ws.terminate();
+          return;
+        }
+        // Wrapped at once, not when the accept loop gets to it: a client's first frames (its
+        // join) may arrive before then, and ws drops a 'message' nobody listens to.
+        const { maxQueuedFrames } = this.options;
+        this.accepted.tryPut(new WsConnection(ws, this.loop, { highWaterBytes: 64 * 1024, maxQueuedFrames, peer, address }));
       });
     });
   }
@@ -55,8 +65,7 @@ export class HttpEndpoint {
   /** The next WebSocket connection, or null once the endpoint is closed. */
   *accept(): Operation<WsConnection | null> {
     try {
-      const { socket, peer, address } = yield* this.accepted.get();
-      return new WsConnection(socket, this.loop, { highWaterBytes: 64 * 1024, peer, address });
+      return yield* this.accepted.get();
     } catch (error) {
       if (error instanceof QueueClosed) return null; // the endpoint was closed
       throw error; // e.g. our task's own cancellation
@@ -66,7 +75,7 @@ export class HttpEndpoint {
   /** Stops accepting (HTTP and WebSocket); open WebSocket connections are not affected. */
   close(): void {
     if (this.accepted.closed) return;
-    while (this.accepted.size > 0) this.accepted.tryGet()?.socket.terminate();
+    while (this.accepted.size > 0) this.accepted.tryGet()?.terminate();
     this.accepted.close();
     this.server.close();
     this.server.closeIdleConnections();
@@ -98,7 +107,10 @@ function pathOf(request: IncomingMessage): string {
 /** Starts the HTTP server; parks until it listens, throws (e.g. EADDRINUSE) if it cannot. */
 export function* listenHttp(options: HttpEndpointOptions): Operation<HttpEndpoint> {
   const loop = currentTask().loop;
-  const server = createServer();
+  // Node's defaults hold a connection that trickles its request headers for 90 s (a slowloris on
+  // the HTTP port, which neither CHAT_MAX_CLIENTS nor the per-address limit sees before the
+  // upgrade); 10 s is ample for a browser or a ws client on any link.
+  const server = createServer({ headersTimeout: 10_000, requestTimeout: 10_000, connectionsCheckingInterval: 1_000 });
   server.listen({ host: options.host, port: options.port });
   yield* once(server, "listening", { waitingOn: `http listen on ${options.host}:${options.port}`, onCancel: () => server.close() });
   return new HttpEndpoint(server, loop, options);

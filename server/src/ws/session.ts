@@ -84,6 +84,13 @@ function* inRoom(connection: WsConnection, room: Room, member: Member, outbox: O
         if (connection.error?.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") reason = "frame too large";
         return;
       }
+      // Commands queue up behind the rate limit (the socket pauses past maxBacklog + 1 of them).
+      if (limits.linesPerSecond > 0 && connection.queued > limits.maxBacklog) {
+        log.warn({ backlog: connection.queued }, "flooding: disconnected");
+        member.kick("flooding", { type: "error", code: "flooding", text: "you are sending too much too fast; disconnecting" });
+        reason = "flooding";
+        return;
+      }
       const decoded = decodeClientCommand(frame, ws.maxCommandBytes);
       if (!decoded.ok) {
         log.info({ code: decoded.error.code }, "bad command");
