@@ -12,10 +12,15 @@ export function formatTaskTree(root: Task<unknown>): string {
   return lines.join("\n");
 }
 
+/** What a parked task waits on, in words ("sleep 10 ms", "Queue.get", "socket readable 1.2.3.4:5"). */
+export function describeWait(task: Task<unknown>): string {
+  const on = task.waitingOn;
+  return on === null ? "" : typeof on === "string" ? on : on.describe(task);
+}
+
 function describeTask(task: Task<unknown>): string {
   let state: string = task.state;
-  const on = task.waitingOn;
-  if (task.state === "parked" && on !== null) state += `: ${typeof on === "string" ? on : on.describe(task)}`;
+  if (task.state === "parked" && task.waitingOn !== null) state += `: ${describeWait(task)}`;
   if (task.state === "done" && task.outcome !== null) state += `: ${task.outcome}`;
   if (task.cancelRequest !== null) state += " (cancel pending)";
   return `#${task.id} ${task.name} [${state}]`;

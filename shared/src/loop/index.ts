@@ -13,6 +13,7 @@ export { RealClock, VirtualClock, type Clock } from "./clock.js";
 export { Cancelled, TimeoutError, QueueClosed, Deadlock, BadYield } from "./errors.js";
 export { RingQueue } from "./ring-queue.js";
 export { DurationHistogram } from "./histogram.js";
+export { LoopTrace } from "./trace.js";
 export { TimerHeap, Timer } from "./timer-heap.js";
 export * from "./io/index.js";
 export * from "./threads/index.js";

@@ -16,13 +16,14 @@
  * decided here, by the ready queue.
  */
 import { RealClock, VirtualClock, type Clock } from "./clock.js";
-import { setRunning } from "./current.js";
+import { maybeCurrentTask, setRunning } from "./current.js";
 import { BadYield, Cancelled, Deadlock } from "./errors.js";
 import { RingQueue } from "./ring-queue.js";
 import type { Scope } from "./scope.js";
 import { PARK, Task, type Operation } from "./task.js";
 import { Timer, TimerHeap } from "./timer-heap.js";
-import { formatTaskTree } from "./dump.js";
+import { describeWait, formatTaskTree } from "./dump.js";
+import { LoopTrace } from "./trace.js";
 import { DurationHistogram } from "./histogram.js";
 
 /** Where the loop reports what it cannot throw anywhere (pino's logger fits). */
@@ -40,6 +41,8 @@ export interface LoopOptions {
   /** Threshold for the debug mode's slow-step report (default: env LOOP_SLOW_MS or 100). */
   slowStepMs?: number;
   logger?: LoopLogger;
+  /** Where to write one line per scheduling decision (default: env LOOP_TRACE; see trace.ts). */
+  trace?: LoopTrace | null;
 }
 
 /** Counters the services read for health checks and metrics. */
@@ -99,6 +102,8 @@ export class Loop {
   readonly logger: LoopLogger;
   readonly debug: boolean;
   readonly slowStepMs: number;
+  /** LOOP_TRACE's writer, or null (the default: no tracing). */
+  readonly trace: LoopTrace | null;
 
   /** Tasks that can run now, in FIFO order (Algorithm #1). */
   private readonly ready = new RingQueue<Task<unknown>>(1024);
@@ -113,6 +118,10 @@ export class Loop {
   private hostWaits = 0;
 
   private inTurn = false;
+  /** Set while step (1) fires due timers: whatever they wake was woken "by timer". */
+  private firingTimers = false;
+  /** The task whose step is running, its ending included (for the trace's "woken by"). */
+  private stepping: Task<unknown> | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private hostTimer: NodeJS.Timeout | null = null;
   private hostTimerDeadline = Infinity;
@@ -124,6 +133,7 @@ export class Loop {
     this.logger = options.logger ?? stderrLogger;
     this.debug = options.debug ?? process.env.LOOP_DEBUG === "1";
     this.slowStepMs = options.slowStepMs ?? Number(process.env.LOOP_SLOW_MS ?? 100);
+    this.trace = options.trace !== undefined ? options.trace : LoopTrace.fromEnv(process.env.LOOP_TRACE);
   }
 
   /**
@@ -150,12 +160,15 @@ export class Loop {
     this.inTurn = true;
     this.stats.turns++;
     const startedAt = performance.now();
+    this.trace?.loop("turn", `${this.ready.length} ready`);
 
     // (1) Sleepers whose deadline has passed become ready (or their callbacks run).
     const now = this.clock.now();
+    this.firingTimers = true;
     for (let timer = this.timers.popDue(now); timer !== undefined; timer = this.timers.popDue(now)) {
       timer.callback(timer);
     }
+    this.firingTimers = false;
 
     // (2) Run ready tasks, one step each, in FIFO order; a bounded batch so that I/O is polled.
     for (let budget = this.batch; budget > 0; budget--) {
@@ -176,6 +189,7 @@ export class Loop {
       this.clearHostTimer();
       return;
     }
+    if (this.trace !== null) this.traceWait();
     if (this.ready.length > 0) {
       this.scheduleTurn(); // timeout = 0
       return;
@@ -188,6 +202,15 @@ export class Loop {
     }
     this.clearHostTimer(); // timeout = infinity: only an I/O callback can wake us now
     if (this.hostWaits === 0) this.reportDeadlock();
+  }
+
+  private traceWait(): void {
+    const trace = this.trace as LoopTrace;
+    const next = this.timers.peek();
+    if (this.ready.length > 0) trace.loop("wait", `poll only: ${this.ready.length} ready`);
+    else if (next !== undefined) trace.loop("wait", `timer in ${Math.max(0, next.deadline - this.clock.now()).toFixed(1)} ms, or I/O`);
+    else trace.loop("wait", this.hostWaits > 0 ? "I/O only" : "nothing can wake a task");
+    trace.flush();
   }
 
   private scheduleTurn(): void {
@@ -254,6 +277,8 @@ export class Loop {
     }
     task.state = "running";
     setRunning(task);
+    this.trace?.task("run", task);
+    this.stepping = task;
     const timed = this.debug || --this.stepsUntilTimed === 0;
     const startedAt = timed ? performance.now() : 0;
     let result: IteratorResult<unknown, unknown>;
@@ -275,6 +300,7 @@ export class Loop {
       setRunning(null);
       if (timed) this.stepEnded(task, startedAt);
       this.bodyEnded(task, error instanceof Cancelled && error.task === task ? "cancelled" : "failed", error);
+      this.stepping = null;
       return;
     }
     setRunning(null);
@@ -284,9 +310,11 @@ export class Loop {
       this.bodyEnded(task, "returned", result.value);
     } else if (result.value === PARK) {
       task.state = "parked";
+      this.trace?.task("park", task, describeWait(task));
       if (task.cancelRequest !== null) this.deliverCancel(task);
     } else if (result.value === undefined) {
       task.state = "ready"; // a bare `yield`: to the back of the line (Algorithm #1)
+      this.trace?.task("yield", task);
       task.woken = false;
       this.pushReady(task);
     } else {
@@ -297,6 +325,7 @@ export class Loop {
       );
       this.pushReady(task);
     }
+    this.stepping = null;
   }
 
   private stepEnded(task: Task<unknown>, startedAt: number): void {
@@ -328,6 +357,10 @@ export class Loop {
       throw new TypeError(`spawn needs a generator object (call the function*: spawn(work())), got ${describe(op)}`);
     }
     const task = new Task<T>(this, op, scope, this.nextId++, name);
+    if (this.trace !== null) {
+      const by = maybeCurrentTask();
+      this.trace.task("spawn", task as Task<unknown>, by === null ? "" : `by #${by.id} ${by.name}`);
+    }
     this.stats.spawned++;
     this.stats.liveTasks++;
     this.pushReady(task as Task<unknown>);
@@ -352,7 +385,13 @@ export class Loop {
     task.resumeWith = valueOrError;
     if (throws) task.resumeThrows = true;
     else task.woken = true; // deliver this value before any cancellation that arrives meanwhile
+    if (this.trace !== null) this.traceWake(task);
     this.pushReady(task);
+  }
+
+  private traceWake(task: Task<unknown>): void {
+    const by = this.stepping;
+    this.trace?.task("wake", task, by !== null ? `by #${by.id} ${by.name}` : this.firingTimers ? "by timer" : "by host");
   }
 
   /**
@@ -401,8 +440,10 @@ export class Loop {
     task.waitingOn = null;
     if (abort !== null) abort(task);
     task.resumeThrows = true;
-    task.resumeWith = this.takeInterrupt(task);
+    const cancelled = this.takeInterrupt(task);
+    task.resumeWith = cancelled;
     task.state = "ready";
+    this.trace?.task("cancel", task, cancelled?.reason ?? "");
     this.pushReady(task);
   }
 
@@ -482,6 +523,7 @@ export class Loop {
 
   /** The coroutine has returned or thrown. The task is done once its children are. */
   private bodyEnded(task: Task<unknown>, outcome: "returned" | "failed" | "cancelled", value: unknown): void {
+    this.trace?.task("end", task, outcome);
     task.gen = null;
     task.outcome = outcome;
     task.settled = value;
@@ -512,6 +554,7 @@ export class Loop {
       }
     }
     task.state = "done";
+    this.trace?.task("done", task, task.outcome ?? "");
     this.stats.liveTasks--;
     if (this.lastStepped === task) this.lastStepped = null;
 
@@ -538,6 +581,7 @@ export class Loop {
   }
 
   private finishRun(error: unknown, value?: unknown): void {
+    this.trace?.close();
     this.clearHostTimer();
     if (this.immediate !== null) {
       clearImmediate(this.immediate);
