@@ -127,7 +127,7 @@ export class ChatServer {
     const loop = currentTask().loop;
     let http: HttpEndpoint;
     try {
-      http = yield* listenHttp({ host: this.options.host, port: this.options.wsPort, maxFrameBytes: MAX_FRAME_BYTES, maxQueuedFrames: this.limits.maxBacklog + 1, health: () => this.healthOn(loop), metrics: () => this.metricsOn(loop) });
+      http = yield* listenHttp({ host: this.options.host, port: this.options.wsPort, maxFrameBytes: MAX_FRAME_BYTES, maxQueuedFrames: this.limits.maxBacklog + 1, health: () => this.healthOn(loop), metrics: () => this.metricsOn(loop), loop: (tree) => (tree ? loop.dump() : loop.snapshot()) });
     } catch (error) {
       listener.close();
       throw error;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Loop, Queue, scope, sleep, spawn, suspendForever, yieldNow, type LoopLogger } from "../../shared/src/loop/index.js";
+import { RecentActivity } from "../../shared/src/loop/activity.js";
 import { virtualLoop } from "./helpers.js";
 
 describe("introspection", () => {
@@ -121,5 +122,19 @@ describe("step and turn times (for /metrics)", () => {
     // Gaps between timed steps are 16 to 47 steps long.
     expect(loop.stepTimes.count).toBeGreaterThanOrEqual(Math.floor(loop.stats.steps / 48));
     expect(loop.stepTimes.count).toBeLessThanOrEqual(Math.ceil(loop.stats.steps / 16) + 1);
+  });
+});
+
+describe("RecentActivity (the live view's 'recently')", () => {
+  it("covers the last 5 to 10 seconds: older windows roll off, and a long idle spell forgets everything", () => {
+    const recent = new RecentActivity(0);
+    recent.turnEnded(1_000, 30, 100, 10); // a slow turn early on
+    recent.stepTimed(25, "cruncher");
+    recent.turnEnded(6_000, 2, 200, 20); // a new window starts; the slow one is still "recent"
+    expect(recent.read(7_000, 300, 30)).toMatchObject({ seconds: 7, steps: 300, slowestTurnMs: 30, slowestStepMs: 25, slowestStepTask: "cruncher" });
+    const later = recent.read(11_500, 400, 40); // the first window rolled off
+    expect(later).toMatchObject({ seconds: 5.5, steps: 200, turns: 20, slowestTurnMs: 2, slowestStepMs: 0 }); // the turn at 6 s is still in
+    expect(later.stepsPerSecond).toBe(Math.round(200 / 5.5));
+    expect(recent.read(60_000, 400, 40)).toMatchObject({ steps: 0, stepsPerSecond: 0, slowestTurnMs: 0 }); // idle for long
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Loop, LoopTrace, Queue, sleep, spawn, VirtualClock } from "../../shared/src/loop/index.js";
+import { Loop, LoopTrace, Queue, sleep, spawn, VirtualClock, type Operation } from "../../shared/src/loop/index.js";
 
 interface Line {
   ms: number;
@@ -12,7 +12,7 @@ interface Line {
   detail: string;
 }
 
-function traced(program: () => Generator<unknown, void, unknown>): Promise<Line[]> {
+function traced(program: () => Operation<void>): Promise<Line[]> {
   const path = join(mkdtempSync(join(tmpdir(), "loop-trace-")), "trace.tsv");
   const loop = new Loop({ clock: new VirtualClock(), trace: LoopTrace.toFile(path) });
   return loop.run(program).then(() =>

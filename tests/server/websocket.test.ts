@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { PROTOCOL_VERSION, type ErrorEvent, type MessageEvent, type WelcomeEvent } from "../../shared/src/protocol/index.js";
 import { ChatClient, startServer } from "./chat-client.js";
 import { WsClient } from "./ws-client.js";
+import type { LoopSnapshot } from "../../shared/src/loop/index.js";
 
 function httpGet(port: number, path: string): Promise<{ status: number; body: string; type: string }> {
   return new Promise((resolve, reject) => {
@@ -163,6 +164,34 @@ describe("WebSocket input validation", () => {
 });
 
 describe("the HTTP endpoint", () => {
+  it("GET /loop shows the loop live: tasks by kind, ready queue, timers, steps per second; ?tree the task tree", async () => {
+    const s = await startServer();
+    try {
+      const alice = await ChatClient.join(s.port, "alice");
+      await ChatClient.join(s.port, "bob");
+      await WsClient.join(s.server.wsPort, "carol");
+      alice.send("hello");
+      await alice.waitFor(/<alice> hello$/);
+      const loop = await httpGet(s.server.wsPort, "/loop");
+      expect(loop.status).toBe(200);
+      expect(loop.type).toBe("application/json");
+      const view = JSON.parse(loop.body) as LoopSnapshot;
+      expect(view.tasksByKind).toMatchObject({ connection: 3, broadcaster: 1, keepalive: 1, "tcp accept loop": 1, "websocket accept loop": 1 });
+      expect(Object.values(view.tasksByKind).reduce((a, b) => a + b, 0)).toBe(view.liveTasks);
+      expect(view.ready).toBeGreaterThanOrEqual(0);
+      expect(view.timers).toBeGreaterThanOrEqual(1); // the keepalive's sleep
+      expect(view.recent.steps).toBeGreaterThan(0);
+      expect(view.recent.stepsPerSecond).toBeGreaterThan(0);
+      expect(view.recent.slowestTurnMs).toBeGreaterThan(0);
+      const tree = await httpGet(s.server.wsPort, "/loop?tree");
+      expect(tree.type).toBe("text/plain");
+      expect(tree.body).toMatch(/^loop: \d+ live tasks/);
+      expect(tree.body).toContain("broadcaster [parked");
+    } finally {
+      await s.stop();
+    }
+  });
+
   it("GET /healthz answers 200 JSON with uptime, members and loop counters; other paths 404", async () => {
     const s = await startServer();
     try {

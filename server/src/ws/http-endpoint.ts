@@ -15,6 +15,8 @@ export interface HttpEndpointOptions {
   health: () => object;
   /** What GET /metrics answers, in the Prometheus text format (also read-only). */
   metrics: () => string;
+  /** What GET /loop answers: the loop's live view (JSON), or with ?tree its task tree (text). */
+  loop: (tree: boolean) => object | string;
 }
 
 /**
@@ -95,8 +97,16 @@ export class HttpEndpoint {
       response.end(body);
       return;
     }
+    if (request.method === "GET" && pathOf(request) === "/loop") {
+      const view = this.options.loop(new URL(request.url ?? "/", "http://x").searchParams.has("tree"));
+      const text = typeof view === "string";
+      const body = text ? view + "\n" : JSON.stringify(view, null, 2);
+      response.writeHead(200, { "content-type": text ? "text/plain" : "application/json", "content-length": Buffer.byteLength(body) });
+      response.end(body);
+      return;
+    }
     response.writeHead(404, { "content-type": "text/plain" });
-    response.end("not found: try /ws (WebSocket), /healthz or /metrics\n");
+    response.end("not found: try /ws (WebSocket), /healthz, /metrics or /loop\n");
   }
 }
 

@@ -12,6 +12,24 @@ export function formatTaskTree(root: Task<unknown>): string {
   return lines.join("\n");
 }
 
+/**
+ * Live tasks counted by kind: the name without its variable parts (numbers, addresses, indices),
+ * so "connection 10.0.0.7:51234" counts as "connection" and "all[3]" as "all".
+ */
+export function countTasksByKind(root: Task<unknown>): Map<string, number> {
+  const counts = new Map<string, number>();
+  const visit = (task: Task<unknown>): void => {
+    if (task.state !== "done") {
+      const kind = task.name.split(" ").filter((word) => !/\d/.test(word)).join(" ").replace(/\[.*\]$/, "") || "(unnamed)";
+      counts.set(kind, (counts.get(kind) ?? 0) + 1);
+    }
+    if (task.children !== null) for (const child of task.children.tasks()) visit(child);
+    for (const group of groupsOwnedBy(task)) for (const child of group.tasks()) visit(child);
+  };
+  visit(root);
+  return counts;
+}
+
 /** What a parked task waits on, in words ("sleep 10 ms", "Queue.get", "socket readable 1.2.3.4:5"). */
 export function describeWait(task: Task<unknown>): string {
   const on = task.waitingOn;

@@ -1,4 +1,4 @@
-export { Loop, type LoopOptions, type LoopStats, type LoopLogger } from "./loop.js";
+export { Loop, type LoopOptions, type LoopStats, type LoopLogger, type LoopSnapshot } from "./loop.js";
 export { Task, spawn, spawnChild, join, PARK, parkOn, type Operation, type Suspend, type Abort, type WaitingOn, type TaskState, type Outcome, type SpawnOptions } from "./task.js";
 export { currentTask, maybeCurrentTask } from "./current.js";
 export { Scope, scope } from "./scope.js";

@@ -22,7 +22,8 @@ import { RingQueue } from "./ring-queue.js";
 import type { Scope } from "./scope.js";
 import { PARK, Task, type Operation } from "./task.js";
 import { Timer, TimerHeap } from "./timer-heap.js";
-import { describeWait, formatTaskTree } from "./dump.js";
+import { countTasksByKind, describeWait, formatTaskTree } from "./dump.js";
+import { RecentActivity, type Activity } from "./activity.js";
 import { LoopTrace } from "./trace.js";
 import { DurationHistogram } from "./histogram.js";
 
@@ -43,6 +44,22 @@ export interface LoopOptions {
   logger?: LoopLogger;
   /** Where to write one line per scheduling decision (default: env LOOP_TRACE; see trace.ts). */
   trace?: LoopTrace | null;
+}
+
+/** `Loop.snapshot()`: the live view. */
+export interface LoopSnapshot {
+  liveTasks: number;
+  /** Live tasks by kind (their names without numbers and addresses), most numerous first. */
+  tasksByKind: Record<string, number>;
+  /** Tasks in the ready queue now, and the most there have ever been. */
+  ready: number;
+  readyHighWater: number;
+  timers: number;
+  /** Sockets, listeners and thread jobs that may wake a task. */
+  hostWaits: number;
+  waitingFor: "turn" | "timer" | "io";
+  /** Steps per second and the slowest turn and step of the last 5 to 10 seconds. */
+  recent: Activity;
 }
 
 /** Counters the services read for health checks and metrics. */
@@ -99,6 +116,7 @@ export class Loop {
    * lag our tasks add to every socket and timer event (the "loop lag" of a Node process).
    */
   readonly turnTimes = new DurationHistogram();
+  private readonly recent = new RecentActivity(performance.now());
   readonly logger: LoopLogger;
   readonly debug: boolean;
   readonly slowStepMs: number;
@@ -178,7 +196,9 @@ export class Loop {
     }
 
     this.inTurn = false;
-    this.turnTimes.observe(performance.now() - startedAt);
+    const endedAt = performance.now();
+    this.turnTimes.observe(endedAt - startedAt);
+    this.recent.turnEnded(endedAt, endedAt - startedAt, this.stats.steps, this.stats.turns);
     // (3) Hand the wait back to libuv with the right timeout.
     this.waitForHost();
   };
@@ -331,6 +351,7 @@ export class Loop {
   private stepEnded(task: Task<unknown>, startedAt: number): void {
     const ms = performance.now() - startedAt;
     this.stepTimes.observe(ms);
+    this.recent.stepTimed(ms, task.name);
     if (this.stepsUntilTimed <= 0) this.stepsUntilTimed = 16 + Math.floor(Math.random() * 32);
     if (this.debug && ms >= this.slowStepMs) {
       this.stats.slowSteps++;
@@ -595,6 +616,20 @@ export class Loop {
   // ---------------------------------------------------------------------------------------
   // Introspection
   // ---------------------------------------------------------------------------------------
+
+  /** What the loop is doing now, for an operator's live view (the server's `/loop`). */
+  snapshot(): LoopSnapshot {
+    return {
+      liveTasks: this.stats.liveTasks,
+      tasksByKind: Object.fromEntries([...(this.root === null ? [] : countTasksByKind(this.root))].sort((a, b) => b[1] - a[1])),
+      ready: this.ready.length,
+      readyHighWater: this.stats.readyHighWater,
+      timers: this.timers.size,
+      hostWaits: this.hostWaits,
+      waitingFor: this.hostWait,
+      recent: this.recent.read(performance.now(), this.stats.steps, this.stats.turns),
+    };
+  }
 
   /** The task tree, one line per task with its state and what it waits on. */
   dump(): string {
