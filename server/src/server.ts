@@ -60,6 +60,7 @@ function* refuseTcp(connection: Connection, refusal: ErrorEvent): Operation<void
 export const DEFAULT_LIMITS: SessionLimits = {
   maxLineBytes: 1024,
   nameTimeoutMs: 60_000,
+  maxNameAttempts: 20,
   linesPerSecond: 5,
   burst: 10,
   maxBacklog: 200,

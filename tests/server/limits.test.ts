@@ -122,6 +122,26 @@ describe("limits: each offender is told, and nobody else is disturbed", () => {
     }
   });
 
+  it("a stream of lines that never gives a valid name is cut off after maxNameAttempts, on both transports", async () => {
+    const s = await startServer({ limits: { maxNameAttempts: 5 } });
+    try {
+      const junk = await ChatClient.open(s.port);
+      junk.socket.write("bad name!\r\n".repeat(4) + "\r\n".repeat(100)); // blank lines count too
+      await junk.until(() => junk.closed, "the connection to be closed");
+      expect(junk.lines.filter((l) => l.includes("a space is not")).length).toBe(4); // four answers, then goodbye
+      expect(junk.lines.at(-1)).toBe("! no valid name in 5 lines; goodbye");
+      const ws = await WsClient.open(s.server.wsPort);
+      for (let i = 0; i < 50; i++) ws.send({ type: "say", text: "not joined" });
+      await ws.until(() => ws.closed !== null, "the WebSocket to be closed");
+      expect(ws.events.length).toBe(6);
+      expect(ws.events.at(-1)).toEqual({ type: "error", code: "name-invalid", text: "no valid join in 5 commands; goodbye" });
+      expect(ws.closed?.code).toBe(1008);
+      await ChatClient.join(s.port, "fine"); // and a real user still gets in
+    } finally {
+      await s.stop();
+    }
+  });
+
   it("a client that does not choose a name in time is told so and disconnected", async () => {
     const s = await startServer({ limits: { nameTimeoutMs: 300 } });
     try {

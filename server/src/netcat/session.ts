@@ -28,6 +28,11 @@ export interface SessionCounter {
 export interface SessionLimits {
   maxLineBytes: number;
   nameTimeoutMs: number;
+  /**
+   * Lines (or WebSocket commands) before a name is chosen, after which the client is dropped: a
+   * junk stream would otherwise cost an error and a prompt per line, unthrottled.
+   */
+  maxNameAttempts: number;
   linesPerSecond: number;
   burst: number;
   /** Lines received but not yet processed beyond which a flooder is disconnected. */
@@ -56,7 +61,7 @@ export function* netcatSession(connection: Connection, room: Room, limits: Sessi
     yield* writer.write("* Welcome to loopchat, a chat room on a hand-made event loop.\r\n");
     let member: Member | null;
     try {
-      member = yield* timeout(limits.nameTimeoutMs, chooseName(connection, input, room, outbox, session));
+      member = yield* timeout(limits.nameTimeoutMs, chooseName(connection, input, room, outbox, session, limits.maxNameAttempts));
     } catch (error) {
       if (!(error instanceof TimeoutError)) throw error;
       yield* writer.write("\r\n" + errorLine("timeout", `no name chosen in ${limits.nameTimeoutMs / 1000} s; goodbye`));
@@ -91,8 +96,13 @@ function* chooseName(
   room: Room,
   outbox: Outbox,
   session: Task<unknown>,
+  maxAttempts: number,
 ): Operation<Member | null> {
-  for (;;) {
+  for (let attempts = 0; ; attempts++) {
+    if (attempts === maxAttempts) {
+      yield* writer.write(errorLine("name-invalid", `no valid name in ${maxAttempts} lines; goodbye`));
+      return null;
+    }
     yield* writer.write("Username: "); // no newline: the cursor waits after the prompt
     const line = yield* input.next();
     if (line === null) return null;

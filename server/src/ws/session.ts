@@ -28,7 +28,7 @@ export function* wsSession(connection: WsConnection, room: Room, limits: Session
   const outbox = new Outbox(limits.outbox, connection);
   let member: Member | null;
   try {
-    member = yield* timeout(limits.nameTimeoutMs, awaitJoin(connection, room, outbox, ws, session));
+    member = yield* timeout(limits.nameTimeoutMs, awaitJoin(connection, room, outbox, ws, session, limits.maxNameAttempts));
   } catch (error) {
     if (!(error instanceof TimeoutError)) throw error;
     yield* connection.send(encodeServerEvent({ type: "error", code: "timeout", text: `no join in ${limits.nameTimeoutMs / 1000} s; goodbye` }));
@@ -55,8 +55,14 @@ function* awaitJoin(
   outbox: Outbox,
   ws: WsLimits,
   session: Task<unknown>,
+  maxAttempts: number,
 ): Operation<Member | null> {
-  for (;;) {
+  for (let attempts = 0; ; attempts++) {
+    if (attempts === maxAttempts) {
+      yield* connection.send(encodeServerEvent({ type: "error", code: "name-invalid", text: `no valid join in ${maxAttempts} commands; goodbye` }));
+      connection.close(1008, "no valid join");
+      return null;
+    }
     const frame = yield* connection.receive();
     if (frame === null) return null;
     const decoded = decodeClientCommand(frame, ws.maxCommandBytes);
