@@ -219,3 +219,26 @@ async function until(condition: () => boolean, deadlineMs = 10_000): Promise<voi
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
 }
+
+describe("a turn's time budget", () => {
+  it("slow steps end a turn early, so that libuv polls I/O between them", async () => {
+    const spin = (ms: number): void => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    };
+    const loop = new Loop({ turnBudgetMs: 10 });
+    await loop.run(function* () {
+      const tasks = Array.from({ length: 200 }, () =>
+        spawn(
+          (function* () {
+            spin(1);
+          })(),
+        ),
+      );
+      for (const t of tasks) yield* t.join();
+    });
+    // 200 steps of 1 ms each: a turn checks the clock every 32 steps and stops past 10 ms, so
+    // they take at least 200 / 32 turns (one turn would have held the thread for 200 ms).
+    expect(loop.stats.turns).toBeGreaterThanOrEqual(7);
+  });
+});
