@@ -77,12 +77,19 @@ export class LineSplitter {
       }
     }
     let runStart = i; // start of the content bytes not yet appended
-    for (; i < n; i++) {
+    // Jump from one CR or LF to the next with indexOf (native, like memchr): junk without line
+    // endings is scanned at memory speed, not a JavaScript loop iteration per byte.
+    let nextLF = chunk.indexOf(LF, i);
+    let nextCR = chunk.indexOf(CR, i);
+    for (;;) {
+      if (nextLF !== -1 && nextLF < i) nextLF = chunk.indexOf(LF, i);
+      if (nextCR !== -1 && nextCR < i) nextCR = chunk.indexOf(CR, i);
+      if (nextLF === -1 && nextCR === -1) break;
+      i = nextLF === -1 ? nextCR : nextCR === -1 ? nextLF : Math.min(nextLF, nextCR);
       const b = chunk[i];
-      if (b !== LF && b !== CR) continue;
       if (b === LF && this.len === 0 && !this.discarding) {
         this.emit(chunk, runStart, i, out); // the whole line is in this chunk: no partial-line buffer
-        runStart = i + 1;
+        runStart = ++i;
         continue;
       }
       this.append(chunk, runStart, i, out);
@@ -97,6 +104,7 @@ export class LineSplitter {
         runStart = i + 1;
       }
       // else: CR LF (the LF ends the line next iteration) or a bare CR; the CR is not content either way.
+      i++;
     }
     this.append(chunk, runStart, n, out);
     return out;
