@@ -45,6 +45,11 @@ export class Room {
   private readonly joinNotices: boolean;
   /** Events for everyone gathered by the broadcaster, not yet in any outbox (empty whenever another task runs). */
   private run: RoomEvent[] = [];
+  /**
+   * Members whose share of the run is not all of it: who joined during it gets `run[from ..]`
+   * (not the events before, nor its own "joined"); who left gets up to its own "left" notice.
+   */
+  private runSpans = new Map<Member, { from: number; to: number }>();
   private writersRunning = 0;
   private readonly writersDone = new Event();
   /** Counts for GET /metrics. */
@@ -189,11 +194,13 @@ export class Room {
       this.run.push(b.event);
       return;
     }
-    this.flushRun(); // everything before this broadcast reaches its members before it does
+    // Joins and leaves join the run too (a join notice per member per write, 5,000 members
+    // joining one after another, made the ramp of a soak take minutes).
     switch (b.op) {
       case "enter": {
         const member = b.member;
         this.present.add(member);
+        // Straight into its outbox: the joiner gets nothing of the run before this point.
         member.send({
           type: "welcome",
           protocol: PROTOCOL_VERSION,
@@ -202,7 +209,8 @@ export class Room {
           history: this.history.recent(),
           limits: this.limits,
         });
-        if (this.joinNotices) this.fanOut({ type: "joined", name: member.name, at: this.now(), online: this.present.size }, member);
+        if (this.joinNotices) this.run.push({ type: "joined", name: member.name, at: this.now(), online: this.present.size });
+        this.runSpans.set(member, { from: this.run.length, to: Infinity }); // not its own notice
         return;
       }
       case "leave": {
@@ -210,14 +218,21 @@ export class Room {
         // everything queued for them before it (so a "/users" just before "/quit" is answered).
         const member = b.member;
         if (member.kickedFor !== null) this.counters.drops.set(member.kickedFor, (this.counters.drops.get(member.kickedFor) ?? 0) + 1);
-        if (this.present.has(member)) {
-          if (this.joinNotices) this.fanOut({ type: "left", name: member.name, reason: b.reason, at: this.now(), online: this.present.size - 1 });
-          this.present.delete(member);
-        }
         if (this.byName.get(nameKey(member.name)) === member) this.byName.delete(nameKey(member.name));
-        member.outbox.close();
-        return;
+        if (!this.present.has(member)) {
+          member.outbox.close(); // never in the room, or already gone: nothing of the run is theirs
+          return;
+        }
+        if (this.joinNotices) this.run.push({ type: "left", name: member.name, reason: b.reason, at: this.now(), online: this.present.size - 1 });
+        this.present.delete(member);
+        const span = this.runSpans.get(member);
+        if (span === undefined) this.runSpans.set(member, { from: 0, to: this.run.length });
+        else span.to = this.run.length;
+        return; // flushRun delivers its share, then closes its outbox
       }
+    }
+    this.flushRun(); // everything before this message reaches its members before it does
+    switch (b.op) {
       case "some":
         for (const member of b.to) if (this.present.has(member)) this.deliver(member, b.event);
         return;
@@ -234,32 +249,44 @@ export class Room {
    */
   private flushRun(): void {
     const run = this.run;
-    if (run.length === 0) return;
+    const spans = this.runSpans;
+    if (run.length === 0 && spans.size === 0) return;
     this.run = [];
-    const encoded = new Map<Codec, Frame[]>();
-    let reached = 0;
+    if (spans.size > 0) this.runSpans = new Map();
+    const encodings = new Map<Codec, { each: Frame[]; whole: Frame[] }>();
+    const framesFor = (codec: Codec, from: number, to: number): Frame[] => {
+      let e = encodings.get(codec);
+      if (e === undefined) {
+        const each = run.map((event) => codec.encode(event));
+        e = { each, whole: codec.joinable && each.length > 1 ? [joinFrames(each)] : each };
+        encodings.set(codec, e);
+      }
+      if (from === 0 && to >= run.length) return e.whole;
+      const part = e.each.slice(from, to);
+      return codec.joinable && part.length > 1 ? [joinFrames(part)] : part;
+    };
     for (const member of this.present) {
-      const codec = member.codec;
-      let frames = encoded.get(codec);
-      if (frames === undefined) {
-        frames = run.map((event) => codec.encode(event));
-        if (codec.joinable && frames.length > 1) frames = [joinFrames(frames)];
-        encoded.set(codec, frames);
-      }
-      let offered = true;
-      for (const frame of frames) {
-        if (!member.outbox.offer(frame)) {
-          this.tooSlow(member);
-          offered = false;
-          break;
-        }
-      }
-      if (offered) {
-        reached++;
-        this.noteOutbox(member.outbox);
+      const span = spans.get(member);
+      this.offerRun(member, span === undefined ? framesFor(member.codec, 0, run.length) : framesFor(member.codec, span.from, span.to), span === undefined ? run.length : Math.min(span.to, run.length) - span.from);
+    }
+    for (const [member, span] of spans) {
+      if (this.present.has(member)) continue;
+      this.offerRun(member, framesFor(member.codec, span.from, span.to), span.to - span.from); // it left during the run
+      member.outbox.close();
+    }
+  }
+
+  /** One member's share of the run: its frames, or "too slow" when its outbox is full. */
+  private offerRun(member: Member, frames: Frame[], events: number): void {
+    if (events <= 0) return;
+    for (const frame of frames) {
+      if (!member.outbox.offer(frame)) {
+        this.tooSlow(member);
+        return;
       }
     }
-    this.counters.deliveries += reached * run.length;
+    this.counters.deliveries += events;
+    this.noteOutbox(member.outbox);
   }
 
   private noteOutbox(outbox: Outbox): void {
@@ -267,22 +294,6 @@ export class Room {
   }
 
   /** Hands `event` to every member present (but `except`), encoding it once per codec. */
-  private fanOut(event: RoomEvent, except: Member | null = null): void {
-    // Members of different transports are interleaved in joining order, so remember every
-    // encoding made for this event, not only the last one.
-    const encoded = new Map<Codec, Frame>();
-    for (const member of this.present) {
-      if (member === except) continue;
-      let line = encoded.get(member.codec);
-      if (line === undefined) {
-        line = member.codec.encode(event);
-        encoded.set(member.codec, line);
-      }
-      if (!member.outbox.offer(line)) this.tooSlow(member);
-      else this.delivered(member);
-    }
-  }
-
   private deliver(member: Member, event: ServerEvent): void {
     if (!member.send(event)) this.tooSlow(member);
     else this.delivered(member);
