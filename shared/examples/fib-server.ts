@@ -27,9 +27,10 @@ import {
 } from "../src/loop/index.js";
 import { numberArg, runIfMain, toStdout, type Write } from "./cli.js";
 import { fib } from "./fib.js";
+import { LINE_TOO_LONG_REPLY, MAX_LINE_BYTES, parseRequest } from "./fib-protocol.js";
 
-/** Recursive fib(42) is seconds of CPU; beyond it a request would occupy a thread for minutes. */
-export const MAX_N = 42;
+// The protocol is shared with the thread and process versions (fib-server-threads.ts, fib-server-processes.ts).
+export { MAX_N, parseRequest } from "./fib-protocol.js";
 
 export interface FibOptions {
   /** Largest `n` computed in the loop itself; anything larger runs in a worker thread. */
@@ -38,16 +39,6 @@ export interface FibOptions {
 
 const fibModule = new URL("./fib.js", import.meta.url);
 
-/** Parses one request line: a whole number from 0 to MAX_N. */
-export function parseRequest(line: string): number | Error {
-  const text = line.trim();
-  const n = /^\d{1,3}$/.test(text) ? Number(text) : NaN;
-  if (!(n >= 0 && n <= MAX_N)) {
-    return new Error(`expected a whole number from 0 to ${MAX_N}, got ${JSON.stringify(text.slice(0, 20))}`);
-  }
-  return n;
-}
-
 /** One connection's task: answer each line until the client leaves. */
 export function* handleClient(connection: Connection, options: FibOptions = {}): Operation<void> {
   const inlineMax = options.inlineMax ?? 25;
@@ -55,10 +46,10 @@ export function* handleClient(connection: Connection, options: FibOptions = {}):
   for (;;) {
     let line: string | null;
     try {
-      line = yield* reader.readLine({ maxBytes: 64 });
+      line = yield* reader.readLine({ maxBytes: MAX_LINE_BYTES });
     } catch (error) {
       if (!(error instanceof LineTooLong)) throw error;
-      yield* writer.write(`error: line longer than 64 bytes\n`);
+      yield* writer.write(LINE_TOO_LONG_REPLY);
       continue;
     }
     if (line === null) return; // the client closed its side

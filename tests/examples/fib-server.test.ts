@@ -1,10 +1,10 @@
 import { spawn as spawnProcess } from "node:child_process";
 import { connect as netConnect, type Socket } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
-import { closeDefaultThreadPool, listen, Loop, Queue, spawn } from "../../shared/src/loop/index.js";
-import { fibServer, parseRequest, type FibOptions } from "../../shared/examples/fib-server.js";
+import { closeDefaultThreadPool } from "../../shared/src/loop/index.js";
+import { parseRequest } from "../../shared/examples/fib-server.js";
 import { fib } from "../../shared/examples/fib.js";
-import { repoRoot } from "./helpers.js";
+import { repoRoot, startLoopFibServer } from "./helpers.js";
 
 /** A line-oriented test client (plain Node, outside our loop). */
 class LineClient {
@@ -52,34 +52,13 @@ class LineClient {
   }
 }
 
-async function startFibServer(options: FibOptions = {}): Promise<{ port: number; stop: () => Promise<void> }> {
-  const loop = new Loop();
-  const stop = new Queue<null>();
-  let announce: (port: number) => void = () => {};
-  const port = new Promise<number>((r) => (announce = r));
-  const done = loop.run(function* () {
-    const listener = yield* listen({ port: 0 });
-    announce(listener.port);
-    const server = spawn(fibServer(listener, options));
-    yield* stop.get();
-    yield* server.halt();
-  });
-  return {
-    port: await port,
-    stop: async () => {
-      stop.tryPut(null);
-      await done;
-    },
-  };
-}
-
 afterAll(async () => {
   await closeDefaultThreadPool();
 });
 
 describe("the Fibonacci API server (Version #3 + threads)", () => {
   it("answers n with fib(n), and bad input with an error line on a connection that stays usable", async () => {
-    const server = await startFibServer();
+    const server = await startLoopFibServer();
     try {
       const client = await LineClient.open(server.port, "c");
       expect(await client.ask("10")).toBe("55");
@@ -90,12 +69,12 @@ describe("the Fibonacci API server (Version #3 + threads)", () => {
       expect(await client.ask("30")).toBe(String(fib(30))); // above inline-max: computed in a thread
       client.socket.destroy();
     } finally {
-      await server.stop();
+      await server.close();
     }
   });
 
   it("keeps answering small requests on other connections while a worker thread computes a large one", async () => {
-    const server = await startFibServer({ inlineMax: 25 });
+    const server = await startLoopFibServer({ inlineMax: 25 });
     try {
       const arrivals: string[] = [];
       const heavy = await LineClient.open(server.port, "heavy", arrivals);
@@ -108,7 +87,7 @@ describe("the Fibonacci API server (Version #3 + threads)", () => {
       heavy.socket.destroy();
       light.socket.destroy();
     } finally {
-      await server.stop();
+      await server.close();
     }
   });
 

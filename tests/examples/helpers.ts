@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { Loop, VirtualClock, type Operation } from "../../shared/src/loop/index.js";
+import { listen, Loop, Queue, spawn, VirtualClock, type Operation } from "../../shared/src/loop/index.js";
+import { fibServer, type FibOptions } from "../../shared/examples/fib-server.js";
 
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -36,4 +37,27 @@ export function runScript(file: string, args: string[], timeoutMs = 20_000): Pro
       },
     );
   });
+}
+
+/** Version #3 (the loop's Fibonacci server) in this process, on its own loop, on a free port. */
+export async function startLoopFibServer(options: FibOptions = {}): Promise<{ host: string; port: number; close: () => Promise<void> }> {
+  const loop = new Loop();
+  const stop = new Queue<null>();
+  let announce: (port: number) => void = () => {};
+  const port = new Promise<number>((resolve) => (announce = resolve));
+  const done = loop.run(function* () {
+    const listener = yield* listen({ port: 0 });
+    announce(listener.port);
+    const server = spawn(fibServer(listener, options));
+    yield* stop.get();
+    yield* server.halt();
+  });
+  return {
+    host: "127.0.0.1",
+    port: await Promise.race([port, done.then(() => Promise.reject(new Error("the loop ended before listening")))]),
+    close: async () => {
+      stop.tryPut(null);
+      await done;
+    },
+  };
 }
