@@ -1,56 +1,10 @@
 import { spawn as spawnProcess } from "node:child_process";
-import { connect as netConnect, type Socket } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { closeDefaultThreadPool } from "../../shared/src/loop/index.js";
 import { parseRequest } from "../../shared/examples/fib-server.js";
 import { fib } from "../../shared/examples/fib.js";
 import { repoRoot, startLoopFibServer } from "./helpers.js";
-
-/** A line-oriented test client (plain Node, outside our loop). */
-class LineClient {
-  private buffer = "";
-  private waiting: ((line: string) => void)[] = [];
-  private lines: string[] = [];
-  readonly arrivals: string[];
-
-  private constructor(
-    readonly socket: Socket,
-    arrivals: string[],
-    readonly name: string,
-  ) {
-    this.arrivals = arrivals;
-    socket.setEncoding("utf8");
-    socket.on("data", (chunk: string) => {
-      this.buffer += chunk;
-      for (let i = this.buffer.indexOf("\n"); i >= 0; i = this.buffer.indexOf("\n")) {
-        const line = this.buffer.slice(0, i);
-        this.buffer = this.buffer.slice(i + 1);
-        this.arrivals.push(`${this.name}:${line}`);
-        const next = this.waiting.shift();
-        if (next) next(line);
-        else this.lines.push(line);
-      }
-    });
-  }
-
-  static open(port: number, name: string, arrivals: string[] = []): Promise<LineClient> {
-    return new Promise((resolve, reject) => {
-      const socket = netConnect({ host: "127.0.0.1", port }, () => resolve(new LineClient(socket, arrivals, name)));
-      socket.once("error", reject);
-    });
-  }
-
-  ask(line: string): Promise<string> {
-    this.socket.write(line + "\n");
-    return this.nextLine();
-  }
-
-  nextLine(): Promise<string> {
-    const ready = this.lines.shift();
-    if (ready !== undefined) return Promise.resolve(ready);
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-}
+import { LineClient } from "./line-client.js";
 
 afterAll(async () => {
   await closeDefaultThreadPool();
