@@ -245,7 +245,9 @@ export class Room {
   /**
    * Hands the run of events for everyone to every member. A codec whose frames join into one
    * stream (netcat text) encodes the whole run once into one Buffer, and each member gets that
-   * same Buffer: per member, one offer per batch, however many lines it holds.
+   * same Buffer: per member, one offer per batch, however many lines it holds. Members who
+   * joined or left during the run get their part of it (`runSpans`); a leaver's outbox closes
+   * after its part.
    */
   private flushRun(): void {
     const run = this.run;
@@ -266,8 +268,9 @@ export class Room {
       return codec.joinable && part.length > 1 ? [joinFrames(part)] : part;
     };
     for (const member of this.present) {
-      const span = spans.get(member);
-      this.offerRun(member, span === undefined ? framesFor(member.codec, 0, run.length) : framesFor(member.codec, span.from, span.to), span === undefined ? run.length : Math.min(span.to, run.length) - span.from);
+      const span = spans.size === 0 ? undefined : spans.get(member);
+      if (span === undefined) this.offerRun(member, framesFor(member.codec, 0, run.length), run.length);
+      else this.offerRun(member, framesFor(member.codec, span.from, span.to), Math.min(span.to, run.length) - span.from);
     }
     for (const [member, span] of spans) {
       if (this.present.has(member)) continue;
@@ -293,7 +296,6 @@ export class Room {
     if (outbox.size > this.counters.outboxHighWater) this.counters.outboxHighWater = outbox.size;
   }
 
-  /** Hands `event` to every member present (but `except`), encoding it once per codec. */
   private deliver(member: Member, event: ServerEvent): void {
     if (!member.send(event)) this.tooSlow(member);
     else this.delivered(member);
