@@ -16,7 +16,7 @@
  * decided here, by the ready queue.
  */
 import { RealClock, VirtualClock, type Clock } from "./clock.js";
-import { maybeCurrentTask, setRunning } from "./current.js";
+import { setRunning } from "./current.js";
 import { BadYield, Cancelled, Deadlock } from "./errors.js";
 import { RingQueue } from "./ring-queue.js";
 import type { Scope } from "./scope.js";
@@ -141,7 +141,7 @@ export class Loop {
   private inTurn = false;
   /** Set while step (1) fires due timers: whatever they wake was woken "by timer". */
   private firingTimers = false;
-  /** The task whose step is running, its ending included (for the trace's "woken by"). */
+  /** The task whose step is running, its ending included (for the trace's "spawned by", "woken by"). */
   private stepping: Task<unknown> | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private hostTimer: NodeJS.Timeout | null = null;
@@ -392,7 +392,7 @@ export class Loop {
     }
     const task = new Task<T>(this, op, scope, this.nextId++, name);
     if (this.trace !== null) {
-      const by = maybeCurrentTask();
+      const by = this.stepping;
       this.trace.task("spawn", task as Task<unknown>, by === null ? "" : `by #${by.id} ${by.name}`);
     }
     this.stats.spawned++;
