@@ -9,7 +9,7 @@ import {
 } from "../../../shared/src/loop/index.js";
 import type { ErrorEvent } from "../../../shared/src/protocol/index.js";
 import { runCommand, type CommandContext } from "../room/commands.js";
-import { enterRoom, leaveReason, leaveRoom, type Wire } from "../room/presence.js";
+import { droppedForFlooding, enterRoom, leaveReason, leaveRoom, type Wire } from "../room/presence.js";
 import { joinFrames, type Frame, type Member } from "../room/member.js";
 import { Outbox, type OutboxLimits } from "../room/outbox.js";
 import type { Room } from "../room/room.js";
@@ -136,10 +136,7 @@ function* inRoom(input: NetcatInput, room: Room, member: Member, outbox: Outbox,
         line = input.take();
       }
       if (line === null) return; // EOF: "connection closed"
-      // Lines queue up behind the rate limit; without one, nothing waits and there is no flood.
-      if (limits.linesPerSecond > 0 && input.backlog > limits.maxBacklog) {
-        log.warn({ backlog: input.backlog }, "flooding: disconnected");
-        member.kick("flooding", { type: "error", code: "flooding", text: "you are sending too much too fast; disconnecting" });
+      if (droppedForFlooding(member, input.backlog, limits, log)) {
         reason = "flooding";
         return;
       }

@@ -38,6 +38,18 @@ export function* enterRoom(room: Room, member: Member, outbox: Outbox, wire: Wir
   yield* room.enter(member);
 }
 
+/**
+ * Whether a member is flooding: lines (or commands) wait behind the rate limit, and past
+ * `maxBacklog` of them the member is told and dropped. Without a rate limit nothing waits, so
+ * there is no flood. Returns true when the caller must end its read loop ("flooding").
+ */
+export function droppedForFlooding(member: Member, backlog: number, limits: { linesPerSecond: number; maxBacklog: number }, log: SessionLog): boolean {
+  if (limits.linesPerSecond === 0 || backlog <= limits.maxBacklog) return false;
+  log.warn({ backlog }, "flooding: disconnected");
+  member.kick("flooding", { type: "error", code: "flooding", text: "you are sending too much too fast; disconnecting" });
+  return true;
+}
+
 /** Why a member's read loop ended with `error`: kicked, connection lost, or the server stops. */
 export function leaveReason(error: unknown, member: Member, log: SessionLog): string {
   if (error instanceof Cancelled && error.task === maybeCurrentTask()) return member.kickedFor ?? error.reason;

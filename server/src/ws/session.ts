@@ -3,7 +3,7 @@ import { decodeClientCommand, encodeServerEvent, type ClientCommand, type Server
 import type { WsConnection } from "../../../shared/src/ws/index.js";
 import type { Member } from "../room/member.js";
 import { Outbox } from "../room/outbox.js";
-import { enterRoom, leaveReason, leaveRoom, type Wire } from "../room/presence.js";
+import { droppedForFlooding, enterRoom, leaveReason, leaveRoom, type Wire } from "../room/presence.js";
 import type { Room } from "../room/room.js";
 import type { SessionLimits } from "../netcat/session.js";
 import { isBlank, sanitize } from "../text/index.js";
@@ -90,10 +90,8 @@ function* inRoom(connection: WsConnection, room: Room, member: Member, outbox: O
         if (connection.error?.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") reason = "frame too large";
         return;
       }
-      // Commands queue up behind the rate limit (the socket pauses past maxBacklog + 1 of them).
-      if (limits.linesPerSecond > 0 && connection.queued > limits.maxBacklog) {
-        log.warn({ backlog: connection.queued }, "flooding: disconnected");
-        member.kick("flooding", { type: "error", code: "flooding", text: "you are sending too much too fast; disconnecting" });
+      // The socket pauses past maxBacklog + 1 waiting commands, so the backlog can reach the limit.
+      if (droppedForFlooding(member, connection.queued, limits, log)) {
         reason = "flooding";
         return;
       }
