@@ -4,6 +4,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
+import { processMemoryKb } from "../server/servers.js";
 import { HOST } from "./wire.js";
 
 export interface ProcMemory {
@@ -15,16 +16,8 @@ export interface ProcMemory {
 
 /** VmRSS and VmHWM of `pid`, or null if it is gone. */
 export function procMemory(pid: number): ProcMemory | null {
-  let status: string;
-  try {
-    status = readFileSync(`/proc/${pid}/status`, "utf8");
-  } catch {
-    return null;
-  }
-  const kb = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
-  const state = /State:\s+(\S)/.exec(status)?.[1];
-  if (state === "Z" || state === "X") return null;
-  return { rssKb: kb("VmRSS"), hwmKb: kb("VmHWM") };
+  const memory = processMemoryKb(pid);
+  return memory === null ? null : { rssKb: memory.rss, hwmKb: memory.peak };
 }
 
 /** Resets VmHWM to the current RSS (Linux: "5" to /proc/PID/clear_refs); false if not allowed. */

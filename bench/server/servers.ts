@@ -111,14 +111,18 @@ function accepts(host: string, port: number): Promise<boolean> {
   });
 }
 
-function readStatus(pid: number): { rss: number; peak: number } {
+/** Resident memory of `pid` now and at its peak (VmHWM), KiB; null once it has gone (or is a zombie). */
+export function processMemoryKb(pid: number): { rss: number; peak: number } | null {
+  let status: string;
   try {
-    const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    const kb = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
-    return { rss: kb("VmRSS"), peak: kb("VmHWM") };
+    status = readFileSync(`/proc/${pid}/status`, "utf8");
   } catch {
-    return { rss: NaN, peak: NaN };
+    return null;
   }
+  const state = /State:\s+(\S)/.exec(status)?.[1];
+  if (state === "Z" || state === "X") return null;
+  const kb = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
+  return { rss: kb("VmRSS"), peak: kb("VmHWM") };
 }
 
 export async function startServer(kind: ServerKind, options: ServerOptions): Promise<RunningServer> {
@@ -148,7 +152,7 @@ export async function startServer(kind: ServerKind, options: ServerOptions): Pro
     port,
     wsPort,
     cpuTicks: () => processCpuTicks(pid) ?? NaN,
-    memoryKb: () => readStatus(pid),
+    memoryKb: () => processMemoryKb(pid) ?? { rss: NaN, peak: NaN },
     stop: async () => {
       if (gone) return;
       child.kill("SIGTERM");
