@@ -9,11 +9,11 @@
  * Each runs from its TypeScript source as `node --import tsx <file> --port 0 --host 127.0.0.1`
  * (what `npx tsx <file>` does, minus tsx's extra parent process, so that the pid we read /proc
  * of is the server itself) or, with `--compiled`, as `node <file>.js` from build.ts's output;
- * under bash's `ulimit -n <hard limit>` and, when asked, `taskset -c`
- * (the recipe of bench/server/servers.ts's spawnPinned, which does not let us read stdout; we
- * need the "listening on HOST:PORT" line because the port is chosen by the server).
+ * through bench/server/servers.ts's spawnPinned (`ulimit -n <hard limit>`, `taskset -c` when
+ * asked), with stdout piped: the port is in the server's "listening on HOST:PORT" line.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { spawnPinned } from "../server/servers.js";
 import { fileURLToPath } from "node:url";
 import { isAlive, processTree } from "./proc.js";
 
@@ -92,13 +92,6 @@ process.once("exit", () => {
   for (const child of running) child.kill("SIGKILL");
 });
 
-function spawnServer(argv: string[], cpus: string | null): ChildProcess {
-  const pin = cpus === null ? "" : `taskset -c ${cpus} `;
-  return spawn("bash", ["-c", `ulimit -n "$(ulimit -Hn)"; exec ${pin}"$@"`, "bash", ...argv], {
-    cwd: repoRoot,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-}
 
 export async function startFibServer(version: Version, options: StartOptions): Promise<FibServer> {
   const { file, args, banner } = command(version, options.procs);
@@ -106,7 +99,7 @@ export async function startFibServer(version: Version, options: StartOptions): P
   const argv = [process.execPath, ...program, "--port", "0", "--host", "127.0.0.1", ...args];
   const shown = options.compiledDir === null ? `node --import tsx ${file}` : `node <build>/${file.replace(/\.ts$/, ".js")}`;
   const commandLine = `${options.cpus === null ? "" : `taskset -c ${options.cpus} `}${shown} --port 0 --host 127.0.0.1${args.length > 0 ? " " + args.join(" ") : ""}`;
-  const child = spawnServer(argv, options.cpus);
+  const child = spawnPinned(argv, options.cpus, {}, "pipe");
   running.add(child);
   let stderr = "";
   let stdout = "";

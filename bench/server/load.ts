@@ -68,7 +68,7 @@ export class LoadGenerator {
   private constructor(private readonly procs: GeneratorProcess[]) {}
 
   static start(processes: number, core: number | null): LoadGenerator {
-    const procs = Array.from({ length: processes }, () => new GeneratorProcess(spawnPinned(generatorArgv, core, {}, true)));
+    const procs = Array.from({ length: processes }, () => new GeneratorProcess(spawnPinned(generatorArgv, core, {}, "ipc")));
     return new LoadGenerator(procs);
   }
 

@@ -80,13 +80,18 @@ function command(kind: ServerKind): { argv: string[]; env: (port: number, wsPort
   }
 }
 
-/** Runs `argv` with the open-file limit at its hard limit, pinned to `core` when given; exec keeps the pid. */
-export function spawnPinned(argv: string[], core: number | null, env: Record<string, string>, ipc = false): ChildProcess {
-  const pin = core === null ? "" : `taskset -c ${core} `;
+/**
+ * Runs `argv` with the open-file limit at its hard limit, pinned to `cores` when given (a core,
+ * or a `taskset -c` list such as "0,1"); exec keeps the pid. Output: "quiet" keeps only stderr,
+ * "ipc" inherits both and opens an IPC channel, "pipe" pipes stdout and stderr.
+ */
+export function spawnPinned(argv: string[], cores: number | string | null, env: Record<string, string>, output: "quiet" | "ipc" | "pipe" = "quiet"): ChildProcess {
+  const pin = cores === null ? "" : `taskset -c ${cores} `;
+  const stdio = { quiet: ["ignore", "ignore", "pipe"], ipc: ["ignore", "inherit", "inherit", "ipc"], pipe: ["ignore", "pipe", "pipe"] } as const;
   return spawn("bash", ["-c", `ulimit -n "$(ulimit -Hn)"; exec ${pin}"$@"`, "bash", ...argv], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
-    stdio: ipc ? ["ignore", "inherit", "inherit", "ipc"] : ["ignore", "ignore", "pipe"],
+    stdio: [...stdio[output]],
   });
 }
 
