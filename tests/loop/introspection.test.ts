@@ -31,6 +31,33 @@ describe("introspection", () => {
     ]);
   });
 
+  it("tasks() lists the live tasks as data: state and what each waits on", async () => {
+    const { loop } = virtualLoop();
+    let listed: ReturnType<Loop["tasks"]> = [];
+    await loop.run(function* () {
+      const q = new Queue<string>();
+      const server = spawn(
+        scope(function* (s) {
+          s.spawn(q.get(), { name: "reader alice" });
+          s.spawn(sleep(5_000), { name: "keepalive" });
+          yield* suspendForever();
+        }),
+        { name: "server" },
+      );
+      const finished = spawn(yieldNow(), { name: "finished" });
+      yield* finished.join();
+      yield* sleep(1);
+      listed = loop.tasks();
+      yield* server.halt();
+    });
+    expect(listed.map(({ name, state, waitingOn }) => ({ name, state, waitingOn }))).toEqual([
+      { name: "main", state: "running", waitingOn: "" },
+      { name: "server", state: "parked", waitingOn: "forever" },
+      { name: "reader alice", state: "parked", waitingOn: "Queue.get" },
+      { name: "keepalive", state: "parked", waitingOn: "sleep 5000 ms" },
+    ]);
+  });
+
   it("dump() names the task a joiner waits for", async () => {
     const { loop } = virtualLoop();
     let snapshot = "";

@@ -1,4 +1,4 @@
-import type { Task } from "./task.js";
+import type { Task, TaskState } from "./task.js";
 
 /** Renders a task and its descendants as an indented tree (what `loop.dump()` prints). */
 export function formatTaskTree(root: Task<unknown>): string {
@@ -28,6 +28,27 @@ export function countTasksByKind(root: Task<unknown>): Map<string, number> {
   };
   visit(root);
   return counts;
+}
+
+/** One live task as `loop.tasks()` lists it: what a test or an operator asks about, as data. */
+export interface TaskView {
+  id: number;
+  name: string;
+  state: TaskState;
+  /** What it waits on while parked ("sleep 10 ms", "Queue.get", "socket readable 1.2.3.4:5"); "" otherwise. */
+  waitingOn: string;
+}
+
+/** Every task of the tree that has not ended, parents before their children. */
+export function listTasks(root: Task<unknown>): TaskView[] {
+  const views: TaskView[] = [];
+  const visit = (task: Task<unknown>): void => {
+    if (task.state !== "done") views.push({ id: task.id, name: task.name, state: task.state, waitingOn: task.state === "parked" ? describeWait(task) : "" });
+    if (task.children !== null) for (const child of task.children.tasks()) visit(child);
+    for (const group of groupsOwnedBy(task)) for (const child of group.tasks()) visit(child);
+  };
+  visit(root);
+  return views;
 }
 
 /** What a parked task waits on, in words ("sleep 10 ms", "Queue.get", "socket readable 1.2.3.4:5"). */

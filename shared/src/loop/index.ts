@@ -11,6 +11,7 @@ export { Semaphore, Lock } from "./semaphore.js";
 export { WaitList } from "./wait-list.js";
 export { RealClock, VirtualClock, type Clock } from "./clock.js";
 export { Cancelled, TimeoutError, QueueClosed, Deadlock, BadYield } from "./errors.js";
+export type { TaskView } from "./dump.js";
 export { RingQueue } from "./ring-queue.js";
 export { DurationHistogram } from "./histogram.js";
 export { LoopTrace } from "./trace.js";

@@ -22,7 +22,7 @@ import { RingQueue } from "./ring-queue.js";
 import type { Scope } from "./scope.js";
 import { PARK, Task, type Operation } from "./task.js";
 import { Timer, TimerHeap } from "./timer-heap.js";
-import { countTasksByKind, describeWait, formatTaskTree } from "./dump.js";
+import { countTasksByKind, describeWait, formatTaskTree, listTasks, type TaskView } from "./dump.js";
 import { RecentActivity, type Activity } from "./activity.js";
 import { LoopTrace } from "./trace.js";
 import { DurationHistogram } from "./histogram.js";
@@ -642,6 +642,11 @@ export class Loop {
       waitingFor: this.hostWait,
       recent: this.recent.read(performance.now(), this.stats.steps, this.stats.turns),
     };
+  }
+
+  /** Every live task with its state and what it waits on (for tests and tools: data, not text). */
+  tasks(): TaskView[] {
+    return this.root === null ? [] : listTasks(this.root);
   }
 
   /** The task tree, one line per task with its state and what it waits on. */
