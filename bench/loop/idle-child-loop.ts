@@ -1,5 +1,5 @@
 /**
- * Child of idle-cpu.ts: our loop kept idle. A TCP server on 127.0.0.1 (held with `loop.hold()` so
+ * Child of idle-cpu.ts: our loop kept idle. A TCP server on 127.0.0.1 (held with `loop.host.addWaker()` so
  * that the deadlock detector knows a socket may still wake a task), one task parked forever on
  * `Queue.get` (it answers each connection the server hands it) and one task sleeping 60 s at a time.
  * Prints "ready <port>" once listening, then should use no CPU at all.
@@ -21,7 +21,7 @@ function* sleeper(): Operation<void> {
 function* main(loop: Loop): Operation<void> {
   const connections = new Queue<net.Socket>();
   const server = net.createServer((socket) => connections.tryPut(socket));
-  const release = loop.hold();
+  const release = loop.host.addWaker();
   server.on("close", release);
   server.listen(0, "127.0.0.1", () => {
     const address = server.address() as net.AddressInfo;

@@ -66,7 +66,7 @@ export class TuiClient {
   /** Runs until the user quits; says goodbye to the room on the way out. */
   *run(): Operation<void> {
     const client = this;
-    const release = currentTask().loop.hold(); // the terminal may wake the input task at any time
+    const release = currentTask().loop.host.addWaker(); // the terminal may wake the input task at any time
     try {
       yield* scope(function* (s) {
         s.spawn(client.renderLoop(), { name: "render" });

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import {
   currentTask,
+  DurationHistogram,
   Event,
   listen,
   scope,
@@ -243,8 +244,9 @@ export class ChatServer {
       drops,
       outboxHighWater,
       loop: loop.stats,
-      stepTimes: loop.stepTimes,
-      turnTimes: loop.turnTimes,
+      // Empty histograms for a loop run without metrics (the server's own loop always has them).
+      stepTimes: loop.metrics?.stepTimes ?? new DurationHistogram(),
+      turnTimes: loop.metrics?.turnTimes ?? new DurationHistogram(),
       memory: { rss, heapUsed },
     });
   }
@@ -255,7 +257,7 @@ export class ChatServer {
       uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
       members: this.room.online,
       connections: this.sessions,
-      loop: { ...loop.stats, hostWait: loop.hostWait },
+      loop: { ...loop.stats, hostWait: loop.waitingFor },
     };
   }
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   Cancelled,
   currentTask,
-  parkOn,
+  park,
   Queue,
   TimeoutError,
   sleep,
@@ -137,7 +137,7 @@ describe("task.cancel()", () => {
       const waiter = spawn(
         (function* () {
           const me = currentTask();
-          const value = yield* parkOn(me, "a custom wait", null);
+          const value = yield park(me, "a custom wait", null);
           log.push(`got ${String(value)}`);
           try {
             yield* sleep(1);

@@ -363,7 +363,7 @@ describe("an idle connection", () => {
     const held: number[] = [];
     await loop.run(function* () {
       const listener = yield* listen();
-      held.push(loop.heldCount); // the listener
+      held.push(loop.host.wakers); // the listener
       let accepted: Connection | null = null;
       const server = spawn(
         serve(listener, function* (c) {
@@ -373,14 +373,14 @@ describe("an idle connection", () => {
       );
       const client = yield* connect({ port: listener.port });
       while (accepted === null) yield* sleep(1);
-      held.push(loop.heldCount); // + both ends
+      held.push(loop.host.wakers); // + both ends
       client.close();
       client.close();
       while (!client.closed || !(accepted as Connection).closed) yield* sleep(1);
-      held.push(loop.heldCount);
+      held.push(loop.host.wakers);
       listener.close();
       yield* server.join();
-      held.push(loop.heldCount);
+      held.push(loop.host.wakers);
     });
     expect(held).toEqual([1, 3, 1, 0]);
   });

@@ -32,7 +32,7 @@
  *       parent of a child that failed unobserved is interrupted (`runInterruptible`).
  *   I6  after run() settles (other than by Deadlock) the loop is empty: no live tasks, no timers,
  *       no ready tasks, and nothing asked of libuv (`loop.stats.liveTasks`, `loop.pendingTimers`,
- *       `loop.readyCount`, `loop.hostWait`).
+ *       `loop.readyCount`, `loop.waitingFor`).
  *
  * The instrumentation never throws inside a task (that would change the program): it appends to
  * `Run.problems`, and the property asserts at the end that the list is empty.
@@ -468,7 +468,7 @@ function checkAfterRun(r: Run, loop: Loop, program: Program, outcome: Outcome): 
     if (loop.stats.liveTasks !== 0) r.problem(`after run(): ${loop.stats.liveTasks} live tasks`);
     if (loop.pendingTimers !== 0) r.problem(`after run(): ${loop.pendingTimers} pending timers`);
     if (loop.readyCount !== 0) r.problem(`after run(): ${loop.readyCount} ready tasks`);
-    if (loop.hostWait !== "io") r.problem(`after run(): the loop still waits for a ${loop.hostWait}`);
+    if (loop.waitingFor !== "io") r.problem(`after run(): the loop still waits for a ${loop.waitingFor}`);
   }
   for (const t of r.tasks) {
     if (t.finallies > 1) r.problem(`task ${t.id} ran its finally ${t.finallies} times`); // I3

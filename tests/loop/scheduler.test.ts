@@ -83,7 +83,7 @@ describe("the scheduler", () => {
     const { loop, clock } = virtualLoop();
     const startedAt = Date.now();
     await loop.run(function* () {
-      const release = loop.hold(); // as an open socket would
+      const release = loop.host.addWaker(); // as an open socket would
       try {
         yield* sleep(3_600_000);
       } finally {
@@ -98,14 +98,14 @@ describe("the scheduler", () => {
     const loop = new Loop();
     const stop = new Queue<null>();
     const done = loop.run(function* () {
-      const release = loop.hold(); // the stop signal comes from outside
+      const release = loop.host.addWaker(); // the stop signal comes from outside
       const far = spawn(sleep(2 ** 32)); // longer than setTimeout accepts (it would fire after 1 ms)
       yield* stop.get();
       yield* far.halt();
       release();
       return far.outcome;
     });
-    await until(() => loop.pendingTimers === 1 && loop.hostWait === "timer");
+    await until(() => loop.pendingTimers === 1 && loop.waitingFor === "timer");
     const turnsBefore = loop.stats.turns;
     // Not waiting for an event here: this window is the measurement (a polling loop would turn
     // every millisecond in it; a loaded machine can only make it turn less).
@@ -160,7 +160,7 @@ describe("the scheduler", () => {
     const inbox = new Queue<string>();
     const seen: string[] = [];
     const done = loop.run(function* () {
-      const release = loop.hold(); // what a socket watcher does
+      const release = loop.host.addWaker(); // what a socket watcher does
       try {
         seen.push(yield* inbox.get()); // parked: only an outside callback can wake us
         yield* sleep(5); // parked on a timer
@@ -170,12 +170,12 @@ describe("the scheduler", () => {
       }
     });
     await until(() => inbox.waitingGetters === 1);
-    expect(loop.hostWait).toBe("io");
+    expect(loop.waitingFor).toBe("io");
     inbox.tryPut("first"); // from outside the loop, like an I/O callback
     await until(() => loop.pendingTimers === 1 && loop.readyCount === 0);
-    expect(loop.hostWait).toBe("timer");
+    expect(loop.waitingFor).toBe("timer");
     await until(() => inbox.waitingGetters === 1);
-    expect(loop.hostWait).toBe("io");
+    expect(loop.waitingFor).toBe("io");
     inbox.tryPut("second");
     await done;
     expect(seen).toEqual(["first", "second"]);

@@ -234,7 +234,7 @@ async function footprint(s: RunningServer): Promise<Footprint> {
     tasks: s.loop.stats.liveTasks,
     timers: s.loop.pendingTimers,
     members: s.server.room.online,
-    held: s.loop.heldCount,
+    held: s.loop.host.wakers,
     tcpSessions: sessions("tcp"),
     wsSessions: sessions("ws"),
     tcpSockets: await openSockets(s.server["listener"]?.server),

@@ -34,7 +34,7 @@ export class HttpEndpoint {
     readonly loop: Loop,
     private readonly options: HttpEndpointOptions,
   ) {
-    this.release = loop.hold();
+    this.release = loop.host.addWaker();
     // Our clients never fragment a message; ws's default of 16,384 fragments lets one peer hold
     // ~1.7 MB of bookkeeping for 110 KB of 1-byte fragments without ever joining.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes, maxFragments: 64 });

@@ -1,3 +1,4 @@
+import { currentTask } from "./current.js";
 import type { Operation } from "./task.js";
 import { WaitList } from "./wait-list.js";
 
@@ -24,6 +25,6 @@ export class Event {
 
   *wait(): Operation<void> {
     if (this.flag) return;
-    yield* this.waiters.wait();
+    yield this.waiters.park(currentTask());
   }
 }

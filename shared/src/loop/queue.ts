@@ -1,7 +1,7 @@
 import { QueueClosed } from "./errors.js";
 import { currentTask } from "./current.js";
 import { RingQueue } from "./ring-queue.js";
-import { alreadyDone, PARK, type Operation } from "./task.js";
+import { alreadyDone, type Operation } from "./task.js";
 import { WaitList } from "./wait-list.js";
 
 /**
@@ -61,7 +61,7 @@ export class Queue<T> {
 
   private *putWhenRoom(item: T): Operation<void> {
     // Full: wait in line; a getter moves our item into the buffer and wakes us.
-    yield* this.putters.wait(item);
+    yield this.putters.park(currentTask(), item);
   }
 
   /** Takes the first item without waiting; `undefined` when empty (check `size` if T may be undefined). */
@@ -84,15 +84,8 @@ export class Queue<T> {
     }
     if (this.closedError !== null) throw this.closedError;
     const me = currentTask();
-    this.getters.enqueue(me); // join the line of getters...
-    const item = (yield PARK) as T; // ...and sleep until a put hands us an item
-    if (me.cancelRequest !== null) {
-      // Cancelled after the item was handed over but before we ran: pass it on, then stop.
-      const cancelled = me.loop.takeInterrupt(me);
-      this.giveBack(item);
-      throw cancelled;
-    }
-    return item;
+    const item = (yield this.getters.park(me)) as T; // sleep in line until a put hands us an item
+    return this.getters.kept(me, item, this, this.giveBack);
   }
 
   /** Closes the queue and wakes every parked task with `QueueClosed`. Idempotent. */

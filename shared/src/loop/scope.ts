@@ -1,6 +1,9 @@
 import { Cancelled } from "./errors.js";
 import { currentTask } from "./current.js";
-import { parkOn, type Operation, type SpawnOptions, type Task } from "./task.js";
+import { interrupt, withdrawInterrupt } from "./interrupts.js";
+import { park } from "./park.js";
+import { completeTask } from "./task-end.js";
+import type { Operation, SpawnOptions, Task } from "./task.js";
 
 /**
  * A set of child tasks that cannot outlive the code that owns it: structured concurrency, as in
@@ -22,7 +25,8 @@ export class Scope {
   error: unknown = undefined;
   closed = false;
   /** The owner, when it is parked until the scope is empty (explicit scopes only). */
-  private emptyWaiter: Task<unknown> | null = null;
+  /** @internal */
+  emptyWaiter: Task<unknown> | null = null;
   private tokenError: Cancelled | null = null;
   /** Explicit scopes open in the owner task (kept on its implicit scope, for `loop.dump()`). */
   groups: Set<Scope> | null = null;
@@ -77,7 +81,7 @@ export class Scope {
     const ownerState = this.owner.state;
     if (ownerState === "closing" || ownerState === "done") return;
     if (this.kind === "group" && this.closed) return;
-    loop.interrupt(this.owner, this.token, false);
+    interrupt(this.owner, this.token, false);
   }
 
   /** @internal Called by the loop when a child has ended. */
@@ -92,7 +96,7 @@ export class Scope {
     this.size--;
     if (this.size > 0) return;
     if (this.kind === "task") {
-      if (this.owner.state === "closing") this.owner.loop.completeTask(this.owner);
+      if (this.owner.state === "closing") completeTask(this.owner);
     } else if (this.emptyWaiter !== null) {
       const waiter = this.emptyWaiter;
       this.emptyWaiter = null;
@@ -105,10 +109,13 @@ export class Scope {
     if (this.size === 0) return;
     const me = currentTask();
     this.emptyWaiter = me;
-    yield* parkOn(me, `scope: ${this.size} children`, () => {
-      this.emptyWaiter = null;
-    });
+    yield park(me, `scope: ${this.size} children`, abortWaitUntilEmpty, this);
   }
+}
+
+function abortWaitUntilEmpty(task: Task<unknown>): void {
+  (task.waitData as Scope).emptyWaiter = null;
+  task.waitData = undefined;
 }
 
 const NOTHING = Symbol("nothing");
@@ -150,7 +157,7 @@ export function* scope<T>(body: (s: Scope) => Operation<T>): Operation<T> {
   }
   s.closed = true;
   home.groups?.delete(s);
-  owner.loop.withdrawInterrupt(owner, s.token); // not delivered: no longer needed
+  withdrawInterrupt(owner, s.token); // not delivered: no longer needed
   if (s.failed) {
     if (bodyError !== NOTHING && bodyError !== s.token && !(bodyError instanceof Cancelled)) {
       owner.loop.reportError(bodyError, `the body of a scope in ${owner} failed while a child failed`);

@@ -30,14 +30,9 @@ export class Semaphore {
 
   *acquire(): Operation<void> {
     if (this.tryAcquire()) return;
-    yield* this.waiters.wait();
     const me = currentTask();
-    if (me.cancelRequest !== null) {
-      // Handed a permit, then cancelled before we ran: pass the permit on, then stop.
-      const cancelled = me.loop.takeInterrupt(me);
-      this.release();
-      throw cancelled;
-    }
+    yield this.waiters.park(me);
+    this.waiters.kept(me, undefined, this, this.release); // a permit handed over, then cancelled: pass it on
   }
 
   release(): void {

@@ -1,5 +1,6 @@
 import { currentTask } from "./current.js";
-import { PARK, parkOn, type Operation, type Task } from "./task.js";
+import { park } from "./park.js";
+import type { Operation, Task } from "./task.js";
 import type { Timer } from "./timer-heap.js";
 
 /** Parks the calling task for `ms` milliseconds of the loop's clock (the lecture's `take_nap`). */
@@ -10,11 +11,7 @@ export function* sleep(ms: number): Operation<void> {
     return;
   }
   const task = currentTask();
-  const timer = task.loop.callLater(ms, wakeSleeper, task);
-  task.waitData = timer;
-  task.waitingOn = `sleep ${ms} ms`;
-  task.abort = abortSleep;
-  yield PARK;
+  yield park(task, `sleep ${ms} ms`, abortSleep, task.loop.callLater(ms, wakeSleeper, task));
 }
 
 // Shared callbacks instead of two closures per sleep: a chat server sleeps a lot.
@@ -36,7 +33,6 @@ export function* yieldNow(): Operation<void> {
 
 /** Parks the calling task until it is cancelled (for tasks whose only job is their `finally`). */
 export function* suspendForever(): Operation<never> {
-  const task = currentTask();
-  yield* parkOn(task, "forever", null);
+  yield park(currentTask(), "forever", null);
   throw new Error("unreachable: a task parked forever was woken");
 }

@@ -1,16 +1,10 @@
 import { Cancelled } from "./errors.js";
 import { currentTask } from "./current.js";
+import { interrupt } from "./interrupts.js";
 import type { Loop } from "./loop.js";
+import { park, type Abort, type Suspend, type WaitingOn } from "./park.js";
 import { Scope } from "./scope.js";
 import type { WaitList } from "./wait-list.js";
-
-/**
- * The only value a coroutine yields to the loop to say "park me until something wakes me".
- * A bare `yield` (undefined) means "I am still runnable; let the others run first"
- * (the lecture's Algorithm #1). Everything else (sleep, queues, joins, sockets) is built on PARK.
- */
-export const PARK: unique symbol = Symbol("park");
-export type Suspend = typeof PARK | undefined;
 
 /**
  * A coroutine: a generator that yields `Suspend` values to the loop and returns `T`.
@@ -25,19 +19,6 @@ export type Operation<T> = Generator<Suspend, T, unknown>;
  */
 export const alreadyDone: Operation<void> = (function* (): Operation<void> {})();
 alreadyDone.next();
-
-/**
- * Undoes a park: takes the task off whatever it waits on (a wait list, a timer, a socket).
- * The loop calls it when a parked task is cancelled (curio's `cancel_func`, trio's `abort_fn`).
- */
-export type Abort = (task: Task<unknown>) => void;
-
-/**
- * What a parked task waits on, as `loop.dump()` shows it: a fixed string, or a label that is
- * written only when a dump asks for it (typically from the task's `waitData`), so that a park on
- * a hot path builds and keeps no string of its own.
- */
-export type WaitingOn = string | { describe(task: Task<unknown>): string };
 
 export type TaskState =
   | "ready" // in the ready queue
@@ -55,7 +36,7 @@ export interface SpawnOptions {
 /**
  * A coroutine scheduled by the loop, with a name, a place in the task tree and an outcome.
  * The fields below the public API are the loop's bookkeeping; they are public only so that the
- * kernel files (loop, scope, wait-list) can share them without ceremony.
+ * kernel files (loop, interrupts, task-end, scope, wait-list) can share them without ceremony.
  */
 export class Task<T = unknown> {
   readonly id: number;
@@ -71,8 +52,11 @@ export class Task<T = unknown> {
   /** What the next step sends into the coroutine (`next(value)`) or throws into it. */
   resumeWith: unknown = undefined;
   resumeThrows = false;
-  /** Woken from a park with a value that must be delivered before any pending cancellation. */
-  woken = false;
+  /**
+   * Woken from a park with a value: the next step delivers it even if a cancellation is pending
+   * (the cancellation then arrives at the next suspension point), so no handed-over item is lost.
+   */
+  wokenWithValue = false;
 
   // --- parking ---
   waitingOn: WaitingOn | null = null;
@@ -148,7 +132,7 @@ export class Task<T = unknown> {
     if (this.cancelCalled || this.state === "done") return;
     this.cancelCalled = true;
     if (this.state === "closing") return; // its body is over and its children are being cancelled
-    this.loop.interrupt(this, new Cancelled(this, reason), true);
+    interrupt(this, new Cancelled(this, reason), true);
   }
 
   /** Waits for the task to end; returns its value or rethrows its error (`Cancelled` if it was cancelled). */
@@ -157,11 +141,7 @@ export class Task<T = unknown> {
       const me = currentTask();
       if (me === (this as Task<unknown>)) throw new Error(`task #${this.id} cannot join itself`);
       (this.joiners ??= []).push(me);
-      // Parked inline, with the joined task in waitData: no closure, string or frame per join.
-      me.waitData = this;
-      me.waitingOn = JOINING;
-      me.abort = abortJoin;
-      return (yield PARK) as T;
+      return (yield park(me, JOINING, abortJoin, this)) as T;
     }
     if (this.outcome === "returned") return this.settled as T;
     throw this.settled;
@@ -198,21 +178,6 @@ const JOINING: WaitingOn = {
     return `join #${joined.id} ${joined.name}`;
   },
 };
-
-/**
- * The one blocking primitive (trio's `wait_task_rescheduled`): the caller has already registered
- * `task` wherever it will be woken from; this records how to undo that and suspends. The value
- * passed to `loop.wake(task, value)` is what this returns.
- *
- * Hot paths (sleep, `WaitList.enqueue`, socket reads, `join`) set these fields themselves and
- * `yield PARK` directly: a parked task keeps every generator frame on its stack alive, and an
- * idle server has thousands of parked tasks.
- */
-export function* parkOn(task: Task<unknown>, waitingOn: WaitingOn, abort: Abort | null): Operation<unknown> {
-  task.waitingOn = waitingOn;
-  task.abort = abort;
-  return yield PARK;
-}
 
 /** Spawns `op` as a child of the calling task. The child cannot outlive its parent. */
 export function spawn<T>(op: Operation<T>, options?: SpawnOptions): Task<T> {

@@ -1,5 +1,6 @@
 import { Cancelled, TimeoutError } from "./errors.js";
 import { currentTask } from "./current.js";
+import { interrupt, withdrawInterrupt } from "./interrupts.js";
 import type { Operation } from "./task.js";
 
 /**
@@ -15,7 +16,7 @@ export function* timeout<T>(ms: number, op: Operation<T>): Operation<T> {
   const task = currentTask();
   const loop = task.loop;
   const expired = new Cancelled(task, `timeout of ${ms} ms expired`);
-  const timer = loop.callLater(ms, () => loop.interrupt(task, expired, false));
+  const timer = loop.callLater(ms, () => interrupt(task, expired, false));
   try {
     return yield* op;
   } catch (error) {
@@ -24,6 +25,6 @@ export function* timeout<T>(ms: number, op: Operation<T>): Operation<T> {
   } finally {
     loop.cancelTimer(timer);
     // The timer fired but `op` finished before the cancellation was delivered: withdraw it.
-    loop.withdrawInterrupt(task, expired);
+    withdrawInterrupt(task, expired);
   }
 }

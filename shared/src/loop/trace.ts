@@ -1,5 +1,7 @@
 import { closeSync, openSync, writeSync } from "node:fs";
-import type { Task } from "./task.js";
+import { describeWait } from "./introspection.js";
+import { NoHooks } from "./hooks.js";
+import type { Outcome, Task } from "./task.js";
 
 /**
  * LOOP_TRACE: the scheduler's decisions, one line each, so a person can watch the loop work.
@@ -21,16 +23,18 @@ import type { Task } from "./task.js";
  * (the turn hands the thread back to libuv; detail: what can wake it).
  *
  * Lines are buffered and written once per turn, so tracing costs a string per decision and one
- * write per turn; off (the default), it costs one null check per decision.
+ * write per turn; off (the default), it costs nothing: the loop has no trace among its hooks.
  */
-export class LoopTrace {
+export class LoopTrace extends NoHooks {
   private buffered: string[] = [];
   private readonly origin = performance.now();
 
   private constructor(
     private readonly fd: number,
     private readonly ownsFd: boolean,
-  ) {}
+  ) {
+    super();
+  }
 
   /** LOOP_TRACE=1 traces to stderr; any other value but 0 is a file to write the trace to. */
   static fromEnv(value: string | undefined): LoopTrace | null {
@@ -46,15 +50,55 @@ export class LoopTrace {
     return new LoopTrace(fd, false);
   }
 
-  task(event: string, task: Task<unknown>, detail = ""): void {
-    this.line(event, `#${task.id}`, task.name, detail);
+  override turnStarted(ready: number): void {
+    this.loop("turn", `${ready} ready`);
   }
 
-  loop(event: string, detail: string): void {
-    this.line(event, "-", "-", detail);
+  override spawned(task: Task<unknown>, by: Task<unknown> | null): void {
+    this.task("spawn", task, by === null ? "" : `by #${by.id} ${by.name}`);
   }
 
-  /** Writes what is buffered (the loop calls it at the end of each turn). */
+  override stepStarted(task: Task<unknown>): void {
+    this.task("run", task);
+  }
+
+  override parked(task: Task<unknown>): void {
+    this.task("park", task, describeWait(task));
+  }
+
+  override yielded(task: Task<unknown>): void {
+    this.task("yield", task);
+  }
+
+  override woken(task: Task<unknown>, by: Task<unknown> | "timer" | "host"): void {
+    this.task("wake", task, typeof by === "string" ? `by ${by}` : `by #${by.id} ${by.name}`);
+  }
+
+  override cancelDelivered(task: Task<unknown>, reason: string): void {
+    this.task("cancel", task, reason);
+  }
+
+  override bodyEnded(task: Task<unknown>, outcome: Outcome): void {
+    this.task("end", task, outcome);
+  }
+
+  override done(task: Task<unknown>, outcome: Outcome): void {
+    this.task("done", task, outcome);
+  }
+
+  override waiting(ready: number, nextTimerInMs: number | null, wakers: number): void {
+    if (ready > 0) this.loop("wait", `poll only: ${ready} ready`);
+    else if (nextTimerInMs !== null) this.loop("wait", `timer in ${Math.max(0, nextTimerInMs).toFixed(1)} ms, or I/O`);
+    else this.loop("wait", wakers > 0 ? "I/O only" : "nothing can wake a task");
+    this.flush();
+  }
+
+  override closed(): void {
+    this.flush();
+    if (this.ownsFd) closeSync(this.fd);
+  }
+
+  /** Writes what is buffered (at the end of each turn). */
   flush(): void {
     if (this.buffered.length === 0) return;
     const text = this.buffered.join("");
@@ -66,9 +110,12 @@ export class LoopTrace {
     }
   }
 
-  close(): void {
-    this.flush();
-    if (this.ownsFd) closeSync(this.fd);
+  private task(event: string, task: Task<unknown>, detail = ""): void {
+    this.line(event, `#${task.id}`, task.name, detail);
+  }
+
+  private loop(event: string, detail: string): void {
+    this.line(event, "-", "-", detail);
   }
 
   private line(event: string, id: string, name: string, detail: string): void {

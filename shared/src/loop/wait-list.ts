@@ -1,5 +1,6 @@
-import { currentTask } from "./current.js";
-import { PARK, type Operation, type Task } from "./task.js";
+import { takeInterrupt } from "./interrupts.js";
+import { park, type Suspend } from "./park.js";
+import type { Task } from "./task.js";
 
 /**
  * A FIFO line of parked tasks (trio's `ParkingLot`), the building block of Queue, Event,
@@ -14,25 +15,27 @@ export class WaitList {
   constructor(private readonly label: string) {}
 
   /**
-   * Parks the calling task at the back of the line until `wakeFirst`/`wakeAll` hands it a value
-   * (returned here) or an error (thrown here). `data` rides along with the task for the waker.
+   * Puts `task` at the back of the line and returns the park signal for it to yield:
+   * `const value = yield list.park(task)`. It is woken by `wakeFirst`/`wakeAll` with a value
+   * (what the `yield` returns) or by `failAll` with an error (thrown there). `data` rides along
+   * with the task for the waker (e.g. the item a blocked `put` wants to add).
    */
-  *wait(data?: unknown): Operation<unknown> {
-    const task = currentTask();
-    this.enqueue(task, data);
-    return yield PARK;
+  park(task: Task<unknown>, data?: unknown): Suspend {
+    this.append(task);
+    return park(task, this.label, abortWait, data);
   }
 
   /**
-   * Puts `task` at the back of the line and records how to take it out again; the caller then
-   * suspends with `yield PARK`. (What `wait` does, spelled out for hot paths that cannot afford
-   * one more generator per wait.)
+   * For a waiter that was handed a value (an item, a permit) by `wakeFirst`: if a cancellation
+   * arrived after the hand-off but before the waiter ran, the value must not be lost, so
+   * `passOn` gives it to someone else and the cancellation is thrown here; otherwise returns the
+   * value. (`passOn` is called with `owner` as `this`: callers pass a method, not a closure.)
    */
-  enqueue(task: Task<unknown>, data?: unknown): void {
-    task.waitData = data;
-    task.waitingOn = this.label;
-    task.abort = abortWait;
-    this.append(task);
+  kept<T, O>(task: Task<unknown>, value: T, owner: O, passOn: (this: O, value: T) => void): T {
+    if (task.cancelRequest === null) return value;
+    const cancelled = takeInterrupt(task);
+    passOn.call(owner, value);
+    throw cancelled;
   }
 
   /** The task at the front of the line, without waking it. */

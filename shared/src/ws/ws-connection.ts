@@ -56,7 +56,7 @@ export class WsConnection {
     this.address = options.address ?? "";
     this.maxQueuedFrames = options.maxQueuedFrames ?? 1000;
     this.maxQueuedBytes = options.maxQueuedBytes ?? 1024 * 1024;
-    this.release = loop.hold(); // an open socket may wake a task: not a deadlock
+    this.release = loop.host.addWaker(); // an open socket may wake a task: not a deadlock
     socket.on("message", (data: RawData, isBinary: boolean) => {
       if (this.closedWith !== null) return;
       if (isBinary) {
@@ -125,7 +125,7 @@ export class WsConnection {
       this.wakeSender();
     });
     while (this.inFlightBytes > this.highWaterBytes && this.closedWith === null) {
-      yield* this.senders.wait();
+      yield this.senders.park(currentTask());
     }
   }
 

@@ -1,6 +1,7 @@
 import type { EventEmitter } from "node:events";
 import { currentTask } from "../current.js";
-import { parkOn, type Operation } from "../task.js";
+import { park } from "../park.js";
+import type { Operation } from "../task.js";
 
 /**
  * Parks until `emitter` emits `event`, and returns the event's first argument; throws if it
@@ -29,12 +30,13 @@ export function* once<T = unknown>(
   };
   emitter.on(event, onEvent);
   if (event !== "error") emitter.on("error", onError);
-  const release = loop.hold(); // a host event may still wake us: not a deadlock
+  const release = loop.host.addWaker(); // a host event may still wake us: not a deadlock
   try {
-    const value = yield* parkOn(task, options.waitingOn ?? `event "${event}"`, () => {
+    const abort = (): void => {
       settled = true;
       options.onCancel?.();
-    });
+    };
+    const value = yield park(task, options.waitingOn ?? `event "${event}"`, abort);
     if (failure !== null) throw (failure as { error: unknown }).error;
     return value as T;
   } finally {

@@ -4,7 +4,8 @@ import { currentTask } from "../current.js";
 import type { Loop } from "../loop.js";
 import { RingQueue } from "../ring-queue.js";
 import { scope } from "../scope.js";
-import { parkOn, type Operation, type Task } from "../task.js";
+import { park } from "../park.js";
+import type { Operation, Task } from "../task.js";
 import { once } from "./once.js";
 import { Connection } from "./connection.js";
 
@@ -22,7 +23,8 @@ export interface ListenOptions {
  */
 export class Listener {
   private readonly accepted = new RingQueue<Socket>();
-  private acceptor: Task<unknown> | null = null;
+  /** @internal The task parked in `accept()`. */
+  acceptor: Task<unknown> | null = null;
   private release: (() => void) | null;
   closed = false;
 
@@ -30,7 +32,7 @@ export class Listener {
     readonly server: Server,
     readonly loop: Loop,
   ) {
-    this.release = loop.hold();
+    this.release = loop.host.addWaker();
     server.on("connection", (socket: Socket) => {
       if (this.closed) {
         socket.destroy();
@@ -61,9 +63,7 @@ export class Listener {
       if (this.closed) return null;
       const task = currentTask();
       this.acceptor = task;
-      yield* parkOn(task, `accept on port ${this.port}`, () => {
-        this.acceptor = null;
-      });
+      yield park(task, `accept on port ${this.port}`, abortAccept, this);
     }
   }
 
@@ -84,6 +84,11 @@ export class Listener {
     this.acceptor = null;
     this.loop.wake(task, undefined);
   }
+}
+
+function abortAccept(task: Task<unknown>): void {
+  (task.waitData as Listener).acceptor = null;
+  task.waitData = undefined;
 }
 
 /** Starts listening; parks until the port is bound, throws (e.g. EADDRINUSE) if it cannot be. */

@@ -1,7 +1,8 @@
 import type { Socket } from "node:net";
 import { currentTask } from "../current.js";
 import type { Loop } from "../loop.js";
-import { PARK, type Operation, type Task, type WaitingOn } from "../task.js";
+import { park, type Suspend, type WaitingOn } from "../park.js";
+import type { Operation, Task } from "../task.js";
 
 /**
  * The lecture's `read_wait` / `write_wait` for one socket. In the lecture the loop keeps
@@ -33,8 +34,8 @@ export class SocketWatch {
     if (kWatch in socket) throw new Error("this socket already has a SocketWatch");
     (socket as WatchedSocket)[kWatch] = this;
     // While the socket is open it may wake a task: the loop must not call that a deadlock.
-    // Released once, on 'close' (no release closure per socket: see onClose).
-    loop.acquireHold();
+    // Removed once, on 'close' (no closure per socket: see onClose).
+    loop.host.wakerOpened();
     socket.on("readable", onReadable);
     socket.on("end", onEnd);
     socket.on("drain", onWritable);
@@ -51,21 +52,17 @@ export class SocketWatch {
   /** Parks until the socket has bytes to read, reached EOF, or failed (`read_wait`). */
   *readable(): Operation<void> {
     if (this.readReady) return;
-    this.waitReadable(currentTask());
-    yield PARK;
+    yield this.waitReadable(currentTask());
   }
 
   /**
-   * `readable()` spelled out for hot paths (as `WaitList.enqueue` is for `wait`): registers `task`
-   * as the one waiting to read, with how to undo that; the caller then suspends with `yield PARK`.
-   * An idle connection's reader sits there, so it should cost no generator frames of its own.
+   * Registers `task` as the one waiting to read and returns the park signal for it to yield
+   * (`yield watch.waitReadable(task)`): `readable()` without a generator of its own.
    */
-  waitReadable(task: Task<unknown>): void {
+  waitReadable(task: Task<unknown>): Suspend {
     if (this.reader !== null) throw new Error(`task ${this.reader} is already reading this socket`);
     this.reader = task;
-    task.waitData = this;
-    task.waitingOn = READABLE;
-    task.abort = abortRead;
+    return park(task, READABLE, abortRead, this);
   }
 
   /**
@@ -78,10 +75,7 @@ export class SocketWatch {
     if (this.writer !== null) throw new Error(`task ${this.writer} is already writing this socket`);
     while (!this.writeSettled(untilFinished)) {
       this.writer = task;
-      task.waitData = this;
-      task.waitingOn = untilFinished ? FINISH : DRAIN;
-      task.abort = abortWrite;
-      yield PARK;
+      yield park(task, untilFinished ? FINISH : DRAIN, abortWrite, this);
     }
   }
 
@@ -146,7 +140,7 @@ function onClose(this: WatchedSocket): void {
   watch.eof = true;
   watch.wakeReader();
   watch.wakeWriter();
-  watch.loop.releaseHold();
+  watch.loop.host.wakerClosed();
 }
 
 // ---------------------------------------------------------------------------------------

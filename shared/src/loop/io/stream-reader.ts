@@ -1,5 +1,6 @@
 import { currentTask } from "../current.js";
-import { PARK, type Operation, type Suspend } from "../task.js";
+import type { Suspend } from "../park.js";
+import type { Operation } from "../task.js";
 import type { SocketWatch } from "./socket-watch.js";
 
 /** `readLine` met a line longer than its limit. The stream stays usable: the next call returns the line after it. */
@@ -44,20 +45,17 @@ export class StreamReader {
   }
 
   /**
-   * The lecture's `yield ('read_wait', sock)` trap, for a caller that wants no generator frame of
-   * its own: registers the current task to be woken when the socket is readable and returns the
-   * PARK signal, which the caller yields (`yield reader.readWait()`, not `yield*`), then calls
-   * `tryRead()` again. A thousand idle connections parked this way keep a thousand fewer frames.
+   * The lecture's `yield ('read_wait', sock)` trap: registers the current task to be woken when
+   * the socket is readable and returns the park signal, which the caller yields
+   * (`yield reader.readWait()`, not `yield*`: no frame, see shared/README.md), then calls
+   * `tryRead()` again.
    */
   readWait(): Suspend {
-    this.watch.waitReadable(currentTask());
-    return PARK;
+    return this.watch.waitReadable(currentTask());
   }
 
   /** The next bytes available (whatever arrived), or `null` at EOF. Throws the socket's error. */
   *read(): Operation<Buffer | null> {
-    // The read_wait is spelled out here rather than in a nested generator: an idle connection's
-    // reader is parked in this loop, and each generator frame on its stack costs memory.
     let chunk = this.tryRead();
     while (chunk === undefined) {
       yield this.readWait();

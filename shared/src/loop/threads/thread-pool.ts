@@ -17,7 +17,8 @@ import { isAbsolute } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { currentTask } from "../current.js";
-import { parkOn, type Operation, type Task } from "../task.js";
+import { park } from "../park.js";
+import type { Operation, Task } from "../task.js";
 import { ThreadError, ThreadPoolClosed, WorkerCrashed } from "./errors.js";
 import type { JobReply, JobRequest, WorkerBootData } from "./protocol.js";
 
@@ -149,7 +150,7 @@ export class ThreadPool {
     const job: Job = {
       request: { id: this.nextJobId++, moduleUrl: url, exportName, args },
       task,
-      release: task.loop.hold(),
+      release: task.loop.host.addWaker(),
       callSite: new Error(),
       thread: null,
       early: null,
@@ -160,7 +161,7 @@ export class ThreadPool {
       if (job.early.ok) return job.early.value as R;
       throw job.early.error;
     }
-    return (yield* parkOn(task, `thread: ${exportName}() from ${shortName(url)}`, () => this.withdraw(job))) as R;
+    return (yield park(task, `thread: ${exportName}() from ${shortName(url)}`, () => this.withdraw(job))) as R;
   }
 
   /**

@@ -1,4 +1,25 @@
+/**
+ * What the loop shows of itself: the task tree as text (`loop.dump()`), the live tasks as data
+ * (`loop.tasks()`), tasks counted by kind and the live view (`loop.snapshot()`, the server's `/loop`).
+ */
+import type { Activity } from "./activity.js";
 import type { Task, TaskState } from "./task.js";
+
+/** `Loop.snapshot()`: the live view. */
+export interface LoopSnapshot {
+  liveTasks: number;
+  /** Live tasks by kind (their names without numbers and addresses), most numerous first. */
+  tasksByKind: Record<string, number>;
+  /** Tasks in the ready queue now, and the most there have ever been. */
+  ready: number;
+  readyHighWater: number;
+  timers: number;
+  /** Sockets, listeners and thread jobs that may wake a task (the host's wakers). */
+  hostWaits: number;
+  waitingFor: "turn" | "timer" | "io";
+  /** Steps per second and the slowest turn and step of the last 5 to 10 seconds (null without metrics). */
+  recent: Activity | null;
+}
 
 /** Renders a task and its descendants as an indented tree (what `loop.dump()` prints). */
 export function formatTaskTree(root: Task<unknown>): string {
