@@ -16,11 +16,12 @@ import { encodeServerEvent, type ErrorEvent } from "../../shared/src/protocol/in
 import type { WsConnection } from "../../shared/src/ws/index.js";
 import { HttpEndpoint, listenHttp } from "./ws/http-endpoint.js";
 import { wsSession, type WsLimits } from "./ws/session.js";
-import { netcatSession, type SessionLimits } from "./netcat/session.js";
+import { netcatSession } from "./netcat/session.js";
 import { textCodec } from "./netcat/text-codec.js";
 import { Room } from "./room/room.js";
+import { DEFAULT_LIMITS, type SessionCounter, type SessionLimits } from "./session/limits.js";
+import { SessionLog } from "./session/log.js";
 import { NAME_MAX_LENGTH } from "./text/index.js";
-import { SessionLog } from "./session-log.js";
 import { renderMetrics } from "./metrics.js";
 import { AddressLimit } from "./address-limit.js";
 
@@ -58,23 +59,11 @@ function* refuseTcp(connection: Connection, refusal: ErrorEvent): Operation<void
   yield* connection.writer.end();
 }
 
-export const DEFAULT_LIMITS: SessionLimits = {
-  maxLineBytes: 1024,
-  nameTimeoutMs: 60_000,
-  maxNameAttempts: 20,
-  linesPerSecond: 5,
-  burst: 10,
-  maxBacklog: 200,
-  // Bytes are the real bound; the line count only caps bookkeeping for floods of tiny lines.
-  outbox: { maxLines: 10_000, maxBytes: 1024 * 1024 },
-  flushTimeoutMs: 2_000,
-};
-
 /**
  * The chat server: one room, its broadcaster task, and the netcat listener with a task per
  * connection. `run()` serves until `stop()`, then says goodbye to everyone and shuts down.
  */
-export class ChatServer {
+export class ChatServer implements SessionCounter {
   readonly room: Room;
   readonly limits: SessionLimits;
   private listener: Listener | null = null;
@@ -150,7 +139,7 @@ export class ChatServer {
       http.close();
       server.room.announceAndClose({ type: "shutdown", reason: server.stopReason });
       try {
-        yield* timeout(server.options.shutdownGraceMs ?? 3_000, server.room.allWritersEnded());
+        yield* timeout(server.options.shutdownGraceMs ?? 3_000, server.room.outboxesDone());
       } catch {
         server.log.warn("some clients did not take their last lines in time");
       }
@@ -163,8 +152,8 @@ export class ChatServer {
 
   /**
    * One TCP connection: a polite refusal past the limit, otherwise a netcat session (which counts
-   * itself). A plain function returning the session, not a generator wrapping it: a wrapper would
-   * stay parked with it, a frame per idle connection.
+   * itself). A plain function returning the session, not a generator wrapping it (see "Why parks
+   * cost no frame" in shared/README.md).
    */
   private admitTcp(connection: Connection): Operation<void> {
     const log = new SessionLog(this.log, { conn: this.nextConnectionId++, transport: "tcp", remote: connection.peer });
@@ -179,7 +168,7 @@ export class ChatServer {
     try {
       const refusal = this.refusal(log, connection.address);
       if (refusal !== null) {
-        yield* connection.send(encodeServerEvent(refusal));
+        yield* connection.write(encodeServerEvent(refusal));
         connection.close(1013, refusal === SERVER_FULL ? "server full" : "too many connections");
         return;
       }

@@ -24,7 +24,7 @@ describe("WsConnection", () => {
       const senders = ["a", "b"].map((name) =>
         spawn(
           (function* () {
-            for (let i = 0; i < 1500; i++) yield* connection.send(`${name}${i} ${frame}`);
+            for (let i = 0; i < 1500; i++) yield* connection.write(`${name}${i} ${frame}`);
           })(),
           { name: `sender ${name}` },
         ),

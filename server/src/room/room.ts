@@ -1,4 +1,4 @@
-import { Event, Queue, yieldNow, type Operation, type Task } from "../../../shared/src/loop/index.js";
+import { Queue, yieldNow, type Operation, type Task } from "../../../shared/src/loop/index.js";
 import { PROTOCOL_VERSION, type ErrorEvent, type RoomEvent, type ServerEvent, type ServerLimits } from "../../../shared/src/protocol/index.js";
 import { nameKey, validateName } from "../text/index.js";
 import { History } from "./history.js";
@@ -12,9 +12,9 @@ const BROADCAST_BATCH = 1024;
 type Broadcast =
   | { op: "enter"; member: Member }
   | { op: "leave"; member: Member; reason: string }
-  | { op: "all"; event: RoomEvent }
-  | { op: "some"; event: RoomEvent; to: Member[] }
-  | { op: "tell"; event: ServerEvent; member: Member };
+  | { op: "to everyone"; event: RoomEvent }
+  | { op: "to members"; event: RoomEvent; to: Member[] }
+  | { op: "to one"; event: ServerEvent; member: Member };
 
 export interface RoomOptions {
   historySize: number;
@@ -43,15 +43,16 @@ export class Room {
   private readonly now: () => number;
   private readonly limits: ServerLimits;
   private readonly joinNotices: boolean;
-  /** Events for everyone gathered by the broadcaster, not yet in any outbox (empty whenever another task runs). */
-  private run: RoomEvent[] = [];
   /**
-   * Members whose share of the run is not all of it: who joined during it gets `run[from ..]`
+   * Events for everyone that the broadcaster has applied but not yet handed out: a *batch*,
+   * handed to every outbox at once (empty whenever another task runs).
+   */
+  private batch: RoomEvent[] = [];
+  /**
+   * Members whose share of the batch is not all of it: who joined during it gets `batch[from ..]`
    * (not the events before, nor its own "joined"); who left gets up to its own "left" notice.
    */
-  private runSpans = new Map<Member, { from: number; to: number }>();
-  private writersRunning = 0;
-  private readonly writersDone = new Event();
+  private partShares = new Map<Member, { from: number; to: number }>();
   /** Counts for GET /metrics. */
   readonly counters = { messagesIn: 0, deliveries: 0, drops: new Map<string, number>(), outboxHighWater: 0 };
 
@@ -61,7 +62,6 @@ export class Room {
     this.now = options.now ?? Date.now;
     this.limits = options.limits;
     this.joinNotices = options.joinNotices ?? true;
-    this.writersDone.set();
   }
 
   get online(): number {
@@ -100,11 +100,11 @@ export class Room {
   }
 
   *say(member: Member, text: string): Operation<void> {
-    yield* this.queue.put({ op: "all", event: { type: "message", from: member.name, text, at: this.now() } });
+    yield* this.queue.put({ op: "to everyone", event: { type: "message", from: member.name, text, at: this.now() } });
   }
 
   *act(member: Member, text: string): Operation<void> {
-    yield* this.queue.put({ op: "all", event: { type: "action", from: member.name, text, at: this.now() } });
+    yield* this.queue.put({ op: "to everyone", event: { type: "action", from: member.name, text, at: this.now() } });
   }
 
   /** A private message; false (and nothing sent) if nobody has that name. */
@@ -112,7 +112,7 @@ export class Room {
     const target = this.byName.get(nameKey(toName));
     if (target === undefined || !this.present.has(target)) return false;
     const event: RoomEvent = { type: "private", from: member.name, to: target.name, text, at: this.now() };
-    yield* this.queue.put({ op: "some", event, to: target === member ? [member] : [member, target] });
+    yield* this.queue.put({ op: "to members", event, to: target === member ? [member] : [member, target] });
     return true;
   }
 
@@ -121,7 +121,7 @@ export class Room {
    * everything else, so a member sees the answers to what they typed in the order they typed it.
    */
   *tell(member: Member, event: ServerEvent): Operation<void> {
-    yield* this.queue.put({ op: "tell", event, member });
+    yield* this.queue.put({ op: "to one", event, member });
   }
 
   /** Renames a member, or returns why not. */
@@ -138,14 +138,14 @@ export class Room {
     this.byName.delete(nameKey(from));
     this.byName.set(key, member);
     member.name = checked.name;
-    yield* this.queue.put({ op: "all", event: { type: "renamed", from, to: checked.name, at: this.now() } });
+    yield* this.queue.put({ op: "to everyone", event: { type: "renamed", from, to: checked.name, at: this.now() } });
     return null;
   }
 
   /**
-   * The broadcaster task: applies broadcasts in order, forever. After a batch it lets everyone
-   * else run, so writers drain their outboxes before more lines pile up: in a busy
-   * room the senders wait (the queue fills and their reads stop) rather than every reader
+   * The broadcaster task: applies broadcasts in order, forever. After `BROADCAST_BATCH` of them
+   * it lets everyone else run, so writers drain their outboxes before more lines pile up: in a
+   * busy room the senders wait (the queue fills and their reads stop) rather than every reader
    * looking "too slow" to a broadcaster that never let them write.
    */
   *broadcaster(): Operation<never> {
@@ -153,12 +153,12 @@ export class Room {
       for (let n = 0; n < BROADCAST_BATCH; n++) {
         let b = this.queue.tryGet();
         if (b === undefined) {
-          this.flushRun(); // nothing more for now: hand out what was gathered before waiting
+          this.handOut(); // nothing more for now: hand out what was gathered before waiting
           b = yield* this.queue.get();
         }
         this.apply(b);
       }
-      this.flushRun();
+      this.handOut();
       yield* yieldNow();
     }
   }
@@ -171,36 +171,27 @@ export class Room {
     }
   }
 
-  /** Writer tasks report here so a shutdown can wait until every outbox has been flushed. */
-  writerStarted(): void {
-    this.writersRunning++;
-    this.writersDone.clear();
-  }
-
-  writerEnded(): void {
-    if (--this.writersRunning === 0) this.writersDone.set();
-  }
-
-  *allWritersEnded(): Operation<void> {
-    yield* this.writersDone.wait();
+  /** Waits until every member's outbox is done: closed, and everything sent or given up. */
+  *outboxesDone(): Operation<void> {
+    for (const member of [...this.byName.values()]) yield* member.outbox.done();
   }
 
   private apply(b: Broadcast): void {
-    if (b.op === "all") {
+    if (b.op === "to everyone") {
       if (b.event.type === "message" || b.event.type === "action") {
         this.history.add(b.event);
         this.counters.messagesIn++;
       }
-      this.run.push(b.event);
+      this.batch.push(b.event);
       return;
     }
-    // Joins and leaves join the run too (a join notice per member per write, 5,000 members
-    // joining one after another, made the ramp of a soak take minutes).
+    // Join and leave notices travel in the batch too: a write per member per notice would make
+    // thousands of members joining one after another cost millions of writes.
     switch (b.op) {
       case "enter": {
         const member = b.member;
         this.present.add(member);
-        // Straight into its outbox: the joiner gets nothing of the run before this point.
+        // Straight into its outbox: the joiner gets nothing of the batch before this point.
         member.send({
           type: "welcome",
           protocol: PROTOCOL_VERSION,
@@ -209,8 +200,8 @@ export class Room {
           history: this.history.recent(),
           limits: this.limits,
         });
-        if (this.joinNotices) this.run.push({ type: "joined", name: member.name, at: this.now(), online: this.present.size });
-        this.runSpans.set(member, { from: this.run.length, to: Infinity }); // not its own notice
+        if (this.joinNotices) this.batch.push({ type: "joined", name: member.name, at: this.now(), online: this.present.size });
+        this.partShares.set(member, { from: this.batch.length, to: Infinity }); // not its own notice
         return;
       }
       case "leave": {
@@ -220,67 +211,67 @@ export class Room {
         if (member.kickedFor !== null) this.counters.drops.set(member.kickedFor, (this.counters.drops.get(member.kickedFor) ?? 0) + 1);
         if (this.byName.get(nameKey(member.name)) === member) this.byName.delete(nameKey(member.name));
         if (!this.present.has(member)) {
-          member.outbox.close(); // never in the room, or already gone: nothing of the run is theirs
+          member.outbox.close(); // never in the room, or already gone: nothing of the batch is theirs
           return;
         }
-        if (this.joinNotices) this.run.push({ type: "left", name: member.name, reason: b.reason, at: this.now(), online: this.present.size - 1 });
+        if (this.joinNotices) this.batch.push({ type: "left", name: member.name, reason: b.reason, at: this.now(), online: this.present.size - 1 });
         this.present.delete(member);
-        const span = this.runSpans.get(member);
-        if (span === undefined) this.runSpans.set(member, { from: 0, to: this.run.length });
-        else span.to = this.run.length;
-        return; // flushRun delivers its share, then closes its outbox
+        const share = this.partShares.get(member);
+        if (share === undefined) this.partShares.set(member, { from: 0, to: this.batch.length });
+        else share.to = this.batch.length;
+        return; // handOut delivers its share, then closes its outbox
       }
     }
-    this.flushRun(); // everything before this message reaches its members before it does
+    this.handOut(); // everything before this message reaches its members before it does
     switch (b.op) {
-      case "some":
+      case "to members":
         for (const member of b.to) if (this.present.has(member)) this.deliver(member, b.event);
         return;
-      case "tell":
+      case "to one":
         if (this.present.has(b.member)) this.deliver(b.member, b.event);
         return;
     }
   }
 
   /**
-   * Hands the run of events for everyone to every member. A codec whose frames join into one
-   * stream (netcat text) encodes the whole run once into one Buffer, and each member gets that
+   * Hands the batch of events for everyone to every member. A codec whose frames join into one
+   * stream (netcat text) encodes the whole batch once into one Buffer, and each member gets that
    * same Buffer: per member, one offer per batch, however many lines it holds. Members who
-   * joined or left during the run get their part of it (`runSpans`); a leaver's outbox closes
-   * after its part.
+   * joined or left during the batch get their part of it (`partShares`); a leaver's outbox
+   * closes after its part.
    */
-  private flushRun(): void {
-    const run = this.run;
-    const spans = this.runSpans;
-    if (run.length === 0 && spans.size === 0) return;
-    this.run = [];
-    if (spans.size > 0) this.runSpans = new Map();
+  private handOut(): void {
+    const batch = this.batch;
+    const partShares = this.partShares;
+    if (batch.length === 0 && partShares.size === 0) return;
+    this.batch = [];
+    if (partShares.size > 0) this.partShares = new Map();
     const encodings = new Map<Codec, { each: Frame[]; whole: Frame[] }>();
     const framesFor = (codec: Codec, from: number, to: number): Frame[] => {
       let e = encodings.get(codec);
       if (e === undefined) {
-        const each = run.map((event) => codec.encode(event));
+        const each = batch.map((event) => codec.encode(event));
         e = { each, whole: codec.joinable && each.length > 1 ? [joinFrames(each)] : each };
         encodings.set(codec, e);
       }
-      if (from === 0 && to >= run.length) return e.whole;
+      if (from === 0 && to >= batch.length) return e.whole;
       const part = e.each.slice(from, to);
       return codec.joinable && part.length > 1 ? [joinFrames(part)] : part;
     };
     for (const member of this.present) {
-      const span = spans.size === 0 ? undefined : spans.get(member);
-      if (span === undefined) this.offerRun(member, framesFor(member.codec, 0, run.length), run.length);
-      else this.offerRun(member, framesFor(member.codec, span.from, span.to), Math.min(span.to, run.length) - span.from);
+      const share = partShares.size === 0 ? undefined : partShares.get(member);
+      if (share === undefined) this.offerShare(member, framesFor(member.codec, 0, batch.length), batch.length);
+      else this.offerShare(member, framesFor(member.codec, share.from, share.to), Math.min(share.to, batch.length) - share.from);
     }
-    for (const [member, span] of spans) {
+    for (const [member, share] of partShares) {
       if (this.present.has(member)) continue;
-      this.offerRun(member, framesFor(member.codec, span.from, span.to), span.to - span.from); // it left during the run
+      this.offerShare(member, framesFor(member.codec, share.from, share.to), share.to - share.from); // it left during the batch
       member.outbox.close();
     }
   }
 
-  /** One member's share of the run: its frames, or "too slow" when its outbox is full. */
-  private offerRun(member: Member, frames: Frame[], events: number): void {
+  /** One member's share of the batch: its frames, or "too slow" when its outbox is full. */
+  private offerShare(member: Member, frames: Frame[], events: number): void {
     if (events <= 0) return;
     for (const frame of frames) {
       if (!member.outbox.offer(frame)) {

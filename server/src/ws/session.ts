@@ -1,15 +1,17 @@
-import { currentTask, sleep, spawn, timeout, TimeoutError, type Operation, type Task } from "../../../shared/src/loop/index.js";
-import { decodeClientCommand, encodeServerEvent, type ClientCommand, type ServerEvent } from "../../../shared/src/protocol/index.js";
+import { currentTask, sleep, spawn, type Operation } from "../../../shared/src/loop/index.js";
+import { decodeClientCommand, encodeServerEvent, type ClientCommand, type ErrorEvent } from "../../../shared/src/protocol/index.js";
 import type { WsConnection } from "../../../shared/src/ws/index.js";
+import { runJsonCommand, type CommandContext } from "../room/commands.js";
 import type { Member } from "../room/member.js";
 import { Outbox } from "../room/outbox.js";
-import { droppedForFlooding, enterRoom, leaveReason, leaveRoom, type Wire } from "../room/presence.js";
 import type { Room } from "../room/room.js";
-import type { SessionLimits } from "../netcat/session.js";
+import { droppedForFlooding, TokenBucket } from "../session/flood-control.js";
+import { lineTooLong, type SessionLimits } from "../session/limits.js";
+import type { SessionLog } from "../session/log.js";
+import { enterRoom, leaveReason, leaveRoom } from "../session/membership.js";
+import { chooseName, type NameDialog } from "../session/name-step.js";
 import { isBlank, sanitize } from "../text/index.js";
-import { TokenBucket } from "../token-bucket.js";
 import { jsonCodec } from "./json-codec.js";
-import type { SessionLog } from "../session-log.js";
 
 export interface WsLimits {
   /** A ping every this often; a peer that has not answered the previous one is dropped. */
@@ -20,70 +22,57 @@ export interface WsLimits {
 
 /**
  * One WebSocket user: JSON commands in, JSON events out. Like a netcat session, this task is the
- * reader; `stayInRoom` runs the writer task. The first command must be `join`.
+ * reader, and the member's outbox writes. The first command must be `join`.
  */
 export function* wsSession(connection: WsConnection, room: Room, limits: SessionLimits, ws: WsLimits, log: SessionLog): Operation<void> {
   const session = currentTask();
   spawn(keepalive(connection, ws.keepaliveMs, () => session.cancel("no answer to ping")), { name: "keepalive" });
-  const outbox = new Outbox(limits.outbox, connection);
-  let member: Member | null;
-  try {
-    member = yield* timeout(limits.nameTimeoutMs, awaitJoin(connection, room, outbox, ws, session, limits.maxNameAttempts));
-  } catch (error) {
-    if (!(error instanceof TimeoutError)) throw error;
-    yield* connection.send(encodeServerEvent({ type: "error", code: "timeout", text: `no join in ${limits.nameTimeoutMs / 1000} s; goodbye` }));
-    connection.close(1008, "no join in time");
-    return;
-  }
+  const outbox = new Outbox(limits.outbox, connection, session);
+  const member = yield* chooseName(new WsJoinDialog(connection, ws), room, { outbox, codec: jsonCodec, session }, limits);
   if (member === null) return;
-  const wire: Wire = {
-    *write(lines) {
-      for (const frame of lines) yield* connection.send(typeof frame === "string" ? frame : frame.toString("utf8")); // JSON: always strings
-    },
-    *finish() {
-      connection.close(1000, "goodbye");
-    },
-  };
   log.bind({ name: member.name });
-  yield* inRoom(connection, room, member, outbox, wire, limits, ws, log);
+  yield* inRoom(connection, room, member, limits, ws, log);
 }
 
 /** Until a valid `join`: errors go straight back, and the client may try again. */
-function* awaitJoin(
-  connection: WsConnection,
-  room: Room,
-  outbox: Outbox,
-  ws: WsLimits,
-  session: Task<unknown>,
-  maxAttempts: number,
-): Operation<Member | null> {
-  for (let attempts = 0; ; attempts++) {
-    if (attempts === maxAttempts) {
-      yield* connection.send(encodeServerEvent({ type: "error", code: "name-invalid", text: `no valid join in ${maxAttempts} commands; goodbye` }));
-      connection.close(1008, "no valid join");
-      return null;
-    }
-    const frame = yield* connection.receive();
+class WsJoinDialog implements NameDialog {
+  constructor(
+    private readonly connection: WsConnection,
+    private readonly ws: WsLimits,
+  ) {}
+
+  *offer(): Operation<string | ErrorEvent | null | undefined> {
+    const frame = yield* this.connection.receive();
     if (frame === null) return null;
-    const decoded = decodeClientCommand(frame, ws.maxCommandBytes);
-    let error: ServerEvent;
-    if (!decoded.ok) error = decoded.error;
-    else if (decoded.command.type !== "join") error = { type: "error", code: "not-joined", text: 'send {"type":"join","name":"..."} first' };
-    else {
-      const claim = room.claim(decoded.command.name, outbox, jsonCodec, session);
-      if ("member" in claim) return claim.member;
-      error = claim.error;
-    }
-    yield* connection.send(encodeServerEvent(error));
+    const decoded = decodeClientCommand(frame, this.ws.maxCommandBytes);
+    if (!decoded.ok) return decoded.error;
+    if (decoded.command.type !== "join") return { type: "error", code: "not-joined", text: 'send {"type":"join","name":"..."} first' };
+    return decoded.command.name;
+  }
+
+  refuse(error: ErrorEvent): Operation<void> {
+    return this.connection.write(encodeServerEvent(error));
+  }
+
+  *giveUp(attempts: number): Operation<void> {
+    yield* this.connection.write(encodeServerEvent({ type: "error", code: "name-invalid", text: `no valid join in ${attempts} commands; goodbye` }));
+    this.connection.close(1008, "no valid join");
+  }
+
+  *timedOut(seconds: number): Operation<void> {
+    yield* this.connection.write(encodeServerEvent({ type: "error", code: "timeout", text: `no join in ${seconds} s; goodbye` }));
+    this.connection.close(1008, "no join in time");
   }
 }
 
 /** The member in the room: applies commands until the user quits, the connection closes, or the member is dropped. */
-function* inRoom(connection: WsConnection, room: Room, member: Member, outbox: Outbox, wire: Wire, limits: SessionLimits, ws: WsLimits, log: SessionLog): Operation<void> {
-  yield* enterRoom(room, member, outbox, wire, log);
+function* inRoom(connection: WsConnection, room: Room, member: Member, limits: SessionLimits, ws: WsLimits, log: SessionLog): Operation<void> {
+  yield* enterRoom(room, member, log);
   let reason = "connection closed";
   try {
-    let bucket: TokenBucket | null = null; // made on the first line: an idle member needs none
+    let bucket: TokenBucket | null = null; // made on the first command: an idle member needs none
+    let quitReason: string | null = null;
+    let ctx: CommandContext | null = null; // made on the first command, like the bucket
     for (;;) {
       const frame = yield* connection.receive();
       if (frame === null) {
@@ -102,52 +91,47 @@ function* inRoom(connection: WsConnection, room: Room, member: Member, outbox: O
         continue;
       }
       yield* (bucket ??= new TokenBucket(limits.linesPerSecond, limits.burst)).take(); // a flooder waits here; everyone else is unaffected
-      const quit = yield* apply(decoded.command, room, member, limits);
-      if (quit !== null || member.kickedFor !== null) {
-        reason = quit ?? member.kickedFor ?? reason;
+      const command = cleaned(decoded.command);
+      if ("text" in command && Buffer.byteLength(command.text) > limits.maxLineBytes) {
+        yield* room.tell(member, lineTooLong(limits.maxLineBytes));
+      } else if (command.type === "join") {
+        yield* room.tell(member, { type: "error", code: "already-joined", text: `you are already in the room as ${member.name}` });
+      } else if (command.type === "say") {
+        if (!isBlank(command.text)) yield* room.say(member, command.text);
+      } else if (!("text" in command) || !isBlank(command.text)) {
+        ctx ??= { room, member, reply: (event) => room.tell(member, event), quit: (why) => (quitReason = why) };
+        yield* runJsonCommand(ctx, command);
+        if (quitReason !== null) {
+          reason = quitReason;
+          return;
+        }
+      }
+      if (member.kickedFor !== null) {
+        reason = member.kickedFor;
         return;
       }
     }
   } catch (error) {
     reason = leaveReason(error, member, log);
   } finally {
-    yield* leaveRoom(room, member, outbox, reason, limits.flushTimeoutMs, log);
+    yield* leaveRoom(room, member, reason, limits.flushTimeoutMs, log);
   }
 }
 
-/** One command; returns the reason when it ends the session (quit). */
-function* apply(command: ClientCommand, room: Room, member: Member, limits: SessionLimits): Operation<string | null> {
-  const text = "text" in command ? sanitize(command.text).trim() : "";
-  if ((command.type === "say" || command.type === "me") && Buffer.byteLength(text) > limits.maxLineBytes) {
-    yield* room.tell(member, { type: "error", code: "line-too-long", text: `line too long (the limit is ${limits.maxLineBytes} bytes); it was not sent` });
-    return null;
-  }
+/**
+ * A command's text as a typed line would arrive: control characters and escapes removed, trimmed
+ * (netcat input gets the same in `NetcatInput`). A blank text is then ignored, as a blank line is.
+ */
+function cleaned(command: ClientCommand): ClientCommand {
   switch (command.type) {
-    case "join":
-      yield* room.tell(member, { type: "error", code: "already-joined", text: `you are already in the room as ${member.name}` });
-      return null;
     case "say":
-      if (!isBlank(text)) yield* room.say(member, text);
-      return null;
     case "me":
-      if (!isBlank(text)) yield* room.act(member, text);
-      return null;
-    case "nick": {
-      const error = yield* room.rename(member, command.name);
-      if (error !== null) yield* room.tell(member, error);
-      return null;
-    }
     case "msg":
-      if (isBlank(text)) return null;
-      if (!(yield* room.whisper(member, command.to, text))) {
-        yield* room.tell(member, { type: "error", code: "no-such-user", text: `nobody called ${command.to} is online` });
-      }
-      return null;
-    case "users":
-      yield* room.tell(member, { type: "users", users: room.users() });
-      return null;
+      return { ...command, text: sanitize(command.text).trim() };
     case "quit":
-      return command.reason ? `quit: ${sanitize(command.reason).slice(0, 200)}` : "quit";
+      return command.reason === undefined ? command : { type: "quit", reason: sanitize(command.reason).trim() };
+    default:
+      return command;
   }
 }
 

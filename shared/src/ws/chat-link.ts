@@ -34,7 +34,7 @@ export class ChatLink {
     const connection = yield* WsConnection.connect(url);
     let joined = false;
     try {
-      yield* connection.send(encodeClientCommand({ type: "join", name }));
+      yield* connection.write(encodeClientCommand({ type: "join", name }));
       for (;;) {
         const raw = yield* connection.receive();
         if (raw === null) throw new Error(`the server closed the connection before the welcome (${describeClose(connection)})`);
@@ -65,7 +65,7 @@ export class ChatLink {
   /** Sends a command; false (nothing sent) if the connection is already closed. */
   *send(command: ClientCommand): Operation<boolean> {
     if (this.connection.closedWith !== null) return false;
-    yield* this.connection.send(encodeClientCommand(command));
+    yield* this.connection.write(encodeClientCommand(command));
     return true;
   }
 

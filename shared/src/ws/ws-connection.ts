@@ -8,7 +8,7 @@ export interface WsConnectionOptions {
    */
   maxQueuedFrames?: number;
   maxQueuedBytes?: number;
-  /** Bytes sent but not yet written to the socket above which `send` parks. */
+  /** Bytes written but not yet on the socket above which `write` parks. */
   highWaterBytes?: number;
   /** "address:port" of the other end, for logs. */
   peer?: string;
@@ -25,9 +25,9 @@ export interface WsClosed {
 /**
  * A WebSocket driven by the loop, for both ends (server sessions, the bot, the TUI): `ws` events
  * feed loop primitives. Received text frames wait in a bounded Queue for the reader task;
- * `send` parks while too many bytes are still on their way to the socket (backpressure, counted
+ * `write` parks while too many bytes are still on their way to the socket (backpressure, counted
  * with ws's write callbacks), so one slow peer only slows the tasks writing to it. Several tasks
- * may send on one connection.
+ * may write on one connection.
  */
 export class WsConnection {
   private readonly frames: Queue<string>;
@@ -36,7 +36,7 @@ export class WsConnection {
   private readonly maxQueuedBytes: number;
   private readonly highWaterBytes: number;
   private inFlightBytes = 0;
-  /** Tasks parked in `send` until the bytes in flight fall under the high-water mark. */
+  /** Tasks parked in `write` until the bytes in flight fall under the high-water mark. */
   private readonly senders = new WaitList("websocket drain");
   private readonly release: () => void;
   closedWith: WsClosed | null = null;
@@ -114,24 +114,37 @@ export class WsConnection {
     return this.frames.size;
   }
 
-  /** Sends a text frame; parks while more than the high-water mark is still being written. */
-  *send(text: string): Operation<void> {
+  /**
+   * Sends a text frame (a Buffer is sent as the UTF-8 text it holds); parks while more than the
+   * high-water mark is still being written.
+   */
+  *write(text: string | Buffer): Operation<void> {
     if (this.closedWith !== null) throw new Error(`the WebSocket is closed (${this.closedWith.code})`);
-    const bytes = Buffer.byteLength(text);
-    this.inFlightBytes += bytes;
-    // The callback runs once the frame is written (or the socket failed; 'close' follows).
-    this.socket.send(text, () => {
-      this.inFlightBytes -= bytes;
-      this.wakeSender();
-    });
+    this.sendNow(text);
     while (this.inFlightBytes > this.highWaterBytes && this.closedWith === null) {
       yield this.senders.park(currentTask());
     }
   }
 
-  /** Bytes handed to `send` and not yet written (ws's `bufferedAmount` plus our own count). */
+  /**
+   * Sends a text frame now if nothing sent before is still on its way and the connection is
+   * open; false (nothing sent) otherwise: then use `write`, which parks. Lets a caller skip a
+   * task switch when the connection is idle.
+   */
+  tryWrite(text: string | Buffer): boolean {
+    if (this.inFlightBytes > 0 || this.closedWith !== null || this.socket.readyState !== WebSocket.OPEN) return false;
+    this.sendNow(text);
+    return true;
+  }
+
+  /** Bytes handed to `write` and not yet written (ws's `bufferedAmount` plus our own count). */
   get buffered(): number {
     return Math.max(this.inFlightBytes, this.socket.bufferedAmount);
+  }
+
+  /** Closes with 1000 after everything written so far (a member's last line, then goodbye). */
+  *end(): Operation<void> {
+    this.close(1000, "goodbye");
   }
 
   /** Starts the closing handshake (or drops the socket if it never opened). Idempotent. */
@@ -151,6 +164,16 @@ export class WsConnection {
     this.frames.close("the WebSocket is closed");
     this.wakeSender();
     this.release();
+  }
+
+  private sendNow(text: string | Buffer): void {
+    const bytes = typeof text === "string" ? Buffer.byteLength(text) : text.length;
+    this.inFlightBytes += bytes;
+    // The callback runs once the frame is written (or the socket failed; 'close' follows).
+    this.socket.send(text, { binary: false }, () => {
+      this.inFlightBytes -= bytes;
+      this.wakeSender();
+    });
   }
 
   private wakeSender(): void {

@@ -1,4 +1,18 @@
-import { currentTask, sleep, type Operation } from "../../shared/src/loop/index.js";
+import { currentTask, sleep, type Operation } from "../../../shared/src/loop/index.js";
+import type { Member } from "../room/member.js";
+import type { SessionLog } from "./log.js";
+
+/**
+ * Whether a member is flooding: lines (or commands) wait behind the rate limit, and past
+ * `maxBacklog` of them the member is told and dropped. Without a rate limit nothing waits, so
+ * there is no flood. Returns true when the caller must end its read loop ("flooding").
+ */
+export function droppedForFlooding(member: Member, backlog: number, limits: { linesPerSecond: number; maxBacklog: number }, log: SessionLog): boolean {
+  if (limits.linesPerSecond === 0 || backlog <= limits.maxBacklog) return false;
+  log.warn({ backlog }, "flooding: disconnected");
+  member.kick("flooding", { type: "error", code: "flooding", text: "you are sending too much too fast; disconnecting" });
+  return true;
+}
 
 /**
  * Flood control that delays instead of dropping: each line takes a token; tokens come back at
