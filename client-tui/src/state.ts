@@ -6,6 +6,7 @@
  */
 import type { ClientCommand, ServerEvent } from "../../shared/src/protocol/index.js";
 import { COMMAND_NAMES, HELP_TEXT, parseInput } from "./commands.js";
+import { complete, type Cycle } from "./completion.js";
 import { InputLine } from "./input-line.js";
 import { clock, mentions, sanitize } from "./text.js";
 
@@ -99,15 +100,6 @@ export type Effect =
   | { type: "name"; name: string } // the user chose a name
   | { type: "quit"; reason?: string };
 
-interface Completion {
-  /** Where the word being completed starts, and what it was before the first Tab. */
-  start: number;
-  end: number;
-  candidates: string[];
-  index: number;
-  suffix: string;
-}
-
 /** Most lines kept in the scrollback. */
 export const MAX_LINES = 5_000;
 const MAX_HISTORY = 500;
@@ -126,7 +118,7 @@ export class ChatState {
   /** Position while walking the history with Up/Down (history.length = the draft). */
   private historyIndex = 0;
   private draft = "";
-  private completion: Completion | null = null;
+  private completion: Cycle | null = null;
   /** Commands typed and not yet sent, oldest first; the writer task takes them from here. */
   readonly outbox: OutboxItem[] = [];
   /**
@@ -418,7 +410,7 @@ export class ChatState {
         this.scrollBy(-Math.max(1, this.pageRows - 1));
         return none;
       case "tab":
-        this.complete();
+        this.tabComplete();
         return none;
     }
     if (key.ctrl) {
@@ -497,50 +489,12 @@ export class ChatState {
     this.input.set(this.historyIndex === this.history.length ? this.draft : (this.history[this.historyIndex] ?? ""));
   }
 
-  /**
-   * Tab: completes the word before the cursor — a `/command` at the start of the line, otherwise
-   * a member's name (followed by ": " at the start of the line). Tab again cycles.
-   */
-  private complete(): void {
-    const c = this.completion;
-    if (c !== null && c.candidates.length > 1) {
-      c.index = (c.index + 1) % c.candidates.length;
-      this.replaceWord(c);
-      return;
-    }
-    const before = this.input.text.slice(0, this.input.cursor);
-    const start = before.search(/\S*$/u);
-    const word = before.slice(start);
-    let candidates: string[];
-    let suffix: string;
-    if (start === 0 && word.startsWith("/")) {
-      const prefix = word.slice(1).toLowerCase();
-      candidates = COMMAND_NAMES.filter((n) => n.startsWith(prefix)).map((n) => `/${n}`);
-      suffix = " ";
-    } else {
-      if (word === "") return;
-      const prefix = word.replace(/^@/, "").toLowerCase();
-      const names = [...this.members].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()));
-      candidates = names.filter((n) => n.toLowerCase().startsWith(prefix) && !this.isMe(n));
-      if (candidates.length === 0) candidates = names.filter((n) => n.toLowerCase().startsWith(prefix));
-      const firstWord = start === 0;
-      suffix = firstWord ? ": " : " ";
-      if (word.startsWith("@")) candidates = candidates.map((n) => `@${n}`);
-      // After /msg or /nick, a name is an argument, not an address.
-      if (/^\/(msg|nick)\s+$/iu.test(before.slice(0, start))) suffix = " ";
-    }
-    if (candidates.length === 0) return;
-    const state: Completion = { start, end: this.input.cursor, candidates, index: 0, suffix };
-    this.completion = state;
-    this.replaceWord(state);
-  }
-
-  private replaceWord(c: Completion): void {
-    const text = this.input.text;
-    const replacement = (c.candidates[c.index] as string) + c.suffix;
-    const after = text.slice(c.end);
-    this.input.set(text.slice(0, c.start) + replacement + after, c.start + replacement.length);
-    c.end = c.start + replacement.length;
+  /** Tab: completes the word before the cursor; the cycle is kept for the next Tab. */
+  private tabComplete(): void {
+    const done = complete({ text: this.input.text, cursor: this.input.cursor, members: this.members, me: this.me, commands: COMMAND_NAMES, cycle: this.completion });
+    if (done === null) return;
+    this.completion = done.cycle;
+    this.input.set(done.text, done.cursor);
   }
 }
 
