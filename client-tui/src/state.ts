@@ -7,6 +7,7 @@
 import type { ClientCommand, ServerEvent } from "../../shared/src/protocol/index.js";
 import { COMMAND_NAMES, HELP_TEXT, parseInput } from "./commands.js";
 import { complete, type Cycle } from "./completion.js";
+import { InputHistory } from "./input-history.js";
 import { InputLine } from "./input-line.js";
 import { clock, mentions, sanitize } from "./text.js";
 
@@ -102,7 +103,6 @@ export type Effect =
 
 /** Most lines kept in the scrollback. */
 export const MAX_LINES = 5_000;
-const MAX_HISTORY = 500;
 /** Room messages remembered for skipping the replay after a reconnect (the server replays 20 by default). */
 const MAX_SEEN = 1_000;
 
@@ -114,10 +114,10 @@ export class ChatState {
   status: Status;
   readonly input = new InputLine();
   /** Lines entered, oldest first. */
-  readonly history: string[] = [];
-  /** Position while walking the history with Up/Down (history.length = the draft). */
-  private historyIndex = 0;
-  private draft = "";
+  get history(): readonly string[] {
+    return this.inputHistory.entries;
+  }
+  private readonly inputHistory = new InputHistory();
   private completion: Cycle | null = null;
   /** Commands typed and not yet sent, oldest first; the writer task takes them from here. */
   readonly outbox: OutboxItem[] = [];
@@ -377,13 +377,13 @@ export class ChatState {
     switch (name) {
       case "escape":
         this.input.clear();
-        this.historyIndex = this.history.length;
+        this.inputHistory.restart();
         return none;
       case "up":
-        this.historyUp();
+        this.showFromHistory(this.inputHistory.back(this.input.text));
         return none;
       case "down":
-        this.historyDown();
+        this.showFromHistory(this.inputHistory.forward());
         return none;
       case "left":
         this.input.left();
@@ -438,12 +438,7 @@ export class ChatState {
   private submit(): Effect {
     const text = this.input.text;
     this.input.clear();
-    if (text.trim() !== "" && this.history[this.history.length - 1] !== text) {
-      this.history.push(text);
-      if (this.history.length > MAX_HISTORY) this.history.shift();
-    }
-    this.historyIndex = this.history.length;
-    this.draft = "";
+    this.inputHistory.record(text);
     this.scroll = 0;
     this.unseen = 0;
     if (this.status.state === "naming") {
@@ -476,17 +471,8 @@ export class ChatState {
     }
   }
 
-  private historyUp(): void {
-    if (this.historyIndex === 0) return;
-    if (this.historyIndex === this.history.length) this.draft = this.input.text;
-    this.historyIndex--;
-    this.input.set(this.history[this.historyIndex] ?? "");
-  }
-
-  private historyDown(): void {
-    if (this.historyIndex >= this.history.length) return;
-    this.historyIndex++;
-    this.input.set(this.historyIndex === this.history.length ? this.draft : (this.history[this.historyIndex] ?? ""));
+  private showFromHistory(text: string | undefined): void {
+    if (text !== undefined) this.input.set(text);
   }
 
   /** Tab: completes the word before the cursor; the cycle is kept for the next Tab. */
