@@ -23,7 +23,8 @@ import {
   type Operation,
 } from "../../shared/src/loop/index.js";
 import { ChatLink } from "../../shared/src/ws/index.js";
-import { ChatState, type Key } from "./state.js";
+import type { Key } from "./key-bindings.js";
+import { ChatState } from "./state.js";
 
 export type UiEvent = { type: "key"; key: Key } | { type: "wheel"; rows: number } | { type: "resize" } | { type: "quit"; reason?: string };
 

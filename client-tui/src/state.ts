@@ -9,6 +9,7 @@ import { COMMAND_NAMES, HELP_TEXT, parseInput } from "./commands.js";
 import { complete, type Cycle } from "./completion.js";
 import { InputHistory } from "./input-history.js";
 import { InputLine } from "./input-line.js";
+import { actionFor, isLineEdit, type Effect, type Key } from "./key-bindings.js";
 import { clock, mentions, sanitize } from "./text.js";
 
 export type LineKind =
@@ -82,24 +83,6 @@ export interface Status {
   /** Reconnect attempts since the connection was lost. */
   attempt: number;
 }
-
-/** A key press, independent of the terminal library (blessed's `key` object fits). */
-export interface Key {
-  /** Name of a special key: return, enter, up, down, tab, escape, backspace, pageup, ... */
-  name?: string | undefined;
-  /** The character typed, for printable keys. */
-  ch?: string | undefined;
-  ctrl?: boolean;
-  meta?: boolean;
-  shift?: boolean;
-}
-
-/** What a key press asks of the tasks around the state. */
-export type Effect =
-  | { type: "none" }
-  | { type: "send" } // something was added to `outbox`
-  | { type: "name"; name: string } // the user chose a name
-  | { type: "quit"; reason?: string };
 
 /** Most lines kept in the scrollback. */
 export const MAX_LINES = 5_000;
@@ -369,63 +352,49 @@ export class ChatState {
 
   /** Applies one key press to the input line, history, completion and scroll. */
   handleKey(key: Key): Effect {
-    const name = key.name;
-    if (name !== "tab") this.completion = null;
-    if (key.ctrl && name === "c") return { type: "quit" };
-    if (key.ctrl && name === "d") return this.input.text === "" ? { type: "quit" } : (this.input.deleteForward(), none);
-    if (name === "return" || name === "enter") return this.submit();
-    switch (name) {
-      case "escape":
-        this.input.clear();
-        this.inputHistory.restart();
-        return none;
-      case "up":
-        this.showFromHistory(this.inputHistory.back(this.input.text));
-        return none;
-      case "down":
-        this.showFromHistory(this.inputHistory.forward());
-        return none;
-      case "left":
-        this.input.left();
-        return none;
-      case "right":
-        this.input.right();
-        return none;
-      case "home":
-        this.input.home();
-        return none;
-      case "end":
-        this.input.end();
-        return none;
-      case "backspace":
-        this.input.backspace();
-        return none;
-      case "delete":
-        this.input.deleteForward();
-        return none;
-      case "pageup":
-        this.scrollBy(Math.max(1, this.pageRows - 1));
-        return none;
-      case "pagedown":
-        this.scrollBy(-Math.max(1, this.pageRows - 1));
-        return none;
-      case "tab":
-        this.tabComplete();
-        return none;
-    }
-    if (key.ctrl) {
-      if (name === "a") this.input.home();
-      else if (name === "e") this.input.end();
-      else if (name === "u") this.input.killToStart();
-      else if (name === "k") this.input.killToEnd();
-      else if (name === "w") this.input.deleteWordBack();
-      else if (name === "b") this.input.left();
-      else if (name === "f") this.input.right();
-      else if (name === "l") this.scroll = 0;
+    const action = actionFor(key);
+    if (action !== "complete") this.completion = null;
+    if (isLineEdit(action)) {
+      this.input[action]();
       return none;
     }
-    if (key.meta) return none;
-    if (key.ch !== undefined && key.ch !== "") this.input.insert(key.ch);
+    switch (action) {
+      case "submit":
+        return this.submit();
+      case "quit":
+        return { type: "quit" };
+      case "quitOrDelete":
+        if (this.input.text === "") return { type: "quit" };
+        this.input.deleteForward();
+        break;
+      case "clearInput":
+        this.input.clear();
+        this.inputHistory.restart();
+        break;
+      case "historyBack":
+        this.showFromHistory(this.inputHistory.back(this.input.text));
+        break;
+      case "historyForward":
+        this.showFromHistory(this.inputHistory.forward());
+        break;
+      case "complete":
+        this.tabComplete();
+        break;
+      case "pageUp":
+        this.scrollBy(Math.max(1, this.pageRows - 1));
+        break;
+      case "pageDown":
+        this.scrollBy(-Math.max(1, this.pageRows - 1));
+        break;
+      case "follow":
+        this.scroll = 0;
+        break;
+      case "insert":
+        this.input.insert(key.ch ?? "");
+        break;
+      case "ignore":
+        break;
+    }
     return none;
   }
 
