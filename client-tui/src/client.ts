@@ -96,10 +96,7 @@ export class TuiClient {
       yield* this.dirty.wait();
       yield* yieldNow(); // let a burst of events land before drawing
       this.dirty.clear();
-      const measured = this.view.render(this.state);
-      this.state.pageRows = measured.pageRows;
-      this.state.scrollMax = measured.scrollMax;
-      if (this.state.scroll > measured.scrollMax) this.state.scroll = measured.scrollMax;
+      this.state.measured(this.view.render(this.state));
     }
   }
 

@@ -9,31 +9,9 @@ import { COMMAND_NAMES, HELP_TEXT, parseInput } from "./commands.js";
 import { complete, type Cycle } from "./completion.js";
 import { InputHistory } from "./input-history.js";
 import { InputLine } from "./input-line.js";
+import { Scrollback, type Line, type LineKind } from "./scrollback.js";
 import { actionFor, isLineEdit, type Effect, type Key } from "./key-bindings.js";
 import { clock, mentions, sanitize } from "./text.js";
-
-export type LineKind =
-  | "chat" // <alice> hello
-  | "action" // * alice waves
-  | "private" // [private] alice -> bob: hi
-  | "notice" // joins, leaves, renames: dimmed
-  | "info" // server information, /help, /users
-  | "error" // refused commands, local mistakes
-  | "gap" // the connection dropped / came back
-  | "pending"; // typed while offline, waiting to be sent
-
-export interface Line {
-  id: number;
-  at: number;
-  kind: LineKind;
-  text: string;
-  from?: string;
-  to?: string;
-  /** Said by this user. */
-  mine?: boolean;
-  /** Mentions this user's name, or is a private message to them. */
-  highlight?: boolean;
-}
 
 export interface OutboxItem {
   command: ClientCommand;
@@ -84,13 +62,8 @@ export interface Status {
   attempt: number;
 }
 
-/** Most lines kept in the scrollback. */
-export const MAX_LINES = 5_000;
-/** Room messages remembered for skipping the replay after a reconnect (the server replays 20 by default). */
-const MAX_SEEN = 1_000;
 
 export class ChatState {
-  lines: Line[] = [];
   members: string[] = [];
   /** Our name once welcomed (or the one we will ask for). */
   me: string;
@@ -110,17 +83,7 @@ export class ChatState {
    * go back to the front of the outbox when it drops; an echo confirms (removes) them.
    */
   readonly awaiting: OutboxItem[] = [];
-  /** Rows scrolled up from the bottom of the message pane (0: follow new messages). */
-  scroll = 0;
-  /** The largest useful `scroll`, as the view last measured it. */
-  scrollMax = Number.POSITIVE_INFINITY;
-  /** Rows in one page of the message pane, as the view last measured it. */
-  pageRows = 10;
-  /** Lines that arrived while scrolled up. */
-  unseen = 0;
-  /** Keys of room messages seen, to skip the welcome's history replay after a reconnect. */
-  private readonly seen = new Set<string>();
-  private nextId = 1;
+  private readonly scrollback: Scrollback;
   /** When the connection was lost (for the gap marker), or null. */
   lostAt: number | null = null;
   private welcomedOnce = false;
@@ -129,28 +92,50 @@ export class ChatState {
     options: { url: string; name?: string | undefined },
     private readonly now: () => number = Date.now,
   ) {
+    this.scrollback = new Scrollback(now);
     this.me = options.name ?? "";
     this.status = { state: options.name ? "connecting" : "naming", url: options.url, detail: "", attempt: 0 };
     if (!options.name) this.system("info", "Welcome to loopchat. Type the name you want to chat under and press Enter.");
   }
 
-  // ---- the message pane -------------------------------------------------------------------
+  // ---- the message pane, as the view reads it (scrollback.ts says what each part means) ----
 
-  private add(line: Omit<Line, "id">): Line {
-    const full: Line = { id: this.nextId++, ...line };
-    this.lines.push(full);
-    if (this.lines.length > MAX_LINES) this.lines.splice(0, this.lines.length - MAX_LINES);
-    if (this.scroll > 0) this.unseen++;
-    return full;
+  get lines(): readonly Line[] {
+    return this.scrollback.lines;
+  }
+
+  get scroll(): number {
+    return this.scrollback.scroll;
+  }
+
+  get scrollMax(): number {
+    return this.scrollback.scrollMax;
+  }
+
+  set scrollMax(rows: number) {
+    this.scrollback.scrollMax = rows;
+  }
+
+  get pageRows(): number {
+    return this.scrollback.pageRows;
+  }
+
+  set pageRows(rows: number) {
+    this.scrollback.pageRows = rows;
+  }
+
+  get unseen(): number {
+    return this.scrollback.unseen;
+  }
+
+  /** The view drew the pane: what it measured bounds the scrolling from now on. */
+  measured(view: { scrollMax: number; pageRows: number }): void {
+    this.scrollback.measured(view);
   }
 
   /** A line from the client itself (help, errors, connection notices). */
   system(kind: LineKind, text: string): Line {
-    return this.add({ at: this.now(), kind, text: sanitize(text, true) });
-  }
-
-  private key(e: { from: string; text: string; at: number }, kind: string): string {
-    return `${kind}|${e.at}|${e.from}|${e.text}`;
+    return this.scrollback.system(kind, text);
   }
 
   private isMe(name: string): boolean {
@@ -163,7 +148,7 @@ export class ChatState {
       case "welcome": {
         this.me = event.name;
         this.members = [...event.users];
-        const replay = event.history.filter((h) => !this.seen.has(this.key(h, h.type)));
+        const replay = event.history.filter((h) => !this.scrollback.hasSeen(h));
         // A requeued line the server did get (only its echo was lost) is in the replay: not again.
         for (const h of replay) if (this.isMe(h.from)) this.dropRequeued(h.type === "message" ? "say" : "me", h.text);
         if (this.welcomedOnce && replay.length > 0) this.system("gap", `── ${replay.length} message(s) said while you were away ──`);
@@ -180,11 +165,10 @@ export class ChatState {
       }
       case "message":
       case "action": {
-        this.seen.add(this.key(event, event.type));
-        if (this.seen.size > MAX_SEEN) this.seen.delete(this.seen.values().next().value as string);
+        this.scrollback.markSeen(event);
         const mine = this.isMe(event.from);
         if (mine) this.confirm(event.type === "message" ? "say" : "me", event.text);
-        this.add({
+        this.scrollback.add({
           at: event.at,
           kind: event.type === "message" ? "chat" : "action",
           from: sanitize(event.from),
@@ -197,16 +181,16 @@ export class ChatState {
       case "private": {
         const mine = this.isMe(event.from);
         if (mine) this.confirm("msg", event.text);
-        this.add({ at: event.at, kind: "private", from: sanitize(event.from), to: sanitize(event.to), text: sanitize(event.text), mine, highlight: !mine });
+        this.scrollback.add({ at: event.at, kind: "private", from: sanitize(event.from), to: sanitize(event.to), text: sanitize(event.text), mine, highlight: !mine });
         return;
       }
       case "joined":
         if (!this.members.some((m) => m.toLowerCase() === event.name.toLowerCase())) this.members.push(event.name);
-        this.add({ at: event.at, kind: "notice", text: `${sanitize(event.name)} joined (${event.online} online)` });
+        this.scrollback.add({ at: event.at, kind: "notice", text: `${sanitize(event.name)} joined (${event.online} online)` });
         return;
       case "left":
         this.members = this.members.filter((m) => m.toLowerCase() !== event.name.toLowerCase());
-        this.add({ at: event.at, kind: "notice", text: `${sanitize(event.name)} left (${sanitize(event.reason)}; ${event.online} online)` });
+        this.scrollback.add({ at: event.at, kind: "notice", text: `${sanitize(event.name)} left (${sanitize(event.reason)}; ${event.online} online)` });
         return;
       case "renamed": {
         this.members = this.members.map((m) => (m.toLowerCase() === event.from.toLowerCase() ? event.to : m));
@@ -215,7 +199,7 @@ export class ChatState {
           this.me = event.to;
           this.confirm("nick", null);
         }
-        this.add({ at: event.at, kind: "notice", text: `${sanitize(event.from)} is now known as ${sanitize(event.to)}${wasMe ? " (you)" : ""}` });
+        this.scrollback.add({ at: event.at, kind: "notice", text: `${sanitize(event.from)} is now known as ${sanitize(event.to)}${wasMe ? " (you)" : ""}` });
         return;
       }
       case "users":
@@ -263,7 +247,7 @@ export class ChatState {
     const index = this.outbox.findIndex((item) => item.requeued === true && item.command.type === kind && echoText(item.command) === normalizeText(text));
     if (index < 0) return;
     const [item] = this.outbox.splice(index, 1);
-    const line = item?.pendingLine === undefined ? undefined : this.lines.find((l) => l.id === item.pendingLine);
+    const line = item?.pendingLine === undefined ? undefined : this.scrollback.find(item.pendingLine);
     if (line !== undefined) {
       line.kind = "notice";
       line.text = line.text.replace(PENDING_PREFIX, "delivered before the disconnect: ");
@@ -313,7 +297,7 @@ export class ChatState {
     const item = this.outbox.shift();
     if (item === undefined) return undefined;
     if (item.pendingLine !== undefined) {
-      const line = this.lines.find((l) => l.id === item.pendingLine);
+      const line = this.scrollback.find(item.pendingLine);
       if (line !== undefined) {
         line.kind = "notice";
         line.text = line.text.replace(PENDING_PREFIX, "sent after reconnecting: ");
@@ -337,7 +321,7 @@ export class ChatState {
     const left = [...this.awaiting.splice(0), ...this.outbox.splice(0)];
     return left.map((item) => {
       const shown = describeCommand(item.command);
-      const line = item.pendingLine === undefined ? undefined : this.lines.find((l) => l.id === item.pendingLine);
+      const line = item.pendingLine === undefined ? undefined : this.scrollback.find(item.pendingLine);
       if (line !== undefined) {
         line.kind = "error";
         line.text = `not sent: ${shown}`;
@@ -381,13 +365,13 @@ export class ChatState {
         this.tabComplete();
         break;
       case "pageUp":
-        this.scrollBy(Math.max(1, this.pageRows - 1));
+        this.scrollback.scrollPages(1);
         break;
       case "pageDown":
-        this.scrollBy(-Math.max(1, this.pageRows - 1));
+        this.scrollback.scrollPages(-1);
         break;
       case "follow":
-        this.scroll = 0;
+        this.scrollback.scroll = 0;
         break;
       case "insert":
         this.input.insert(key.ch ?? "");
@@ -400,16 +384,14 @@ export class ChatState {
 
   /** Scrolls the message pane `rows` up (negative: down), within what there is to see. */
   scrollBy(rows: number): void {
-    this.scroll = Math.max(0, Math.min(this.scroll + rows, this.scrollMax));
-    if (this.scroll === 0) this.unseen = 0;
+    this.scrollback.scrollBy(rows);
   }
 
   private submit(): Effect {
     const text = this.input.text;
     this.input.clear();
     this.inputHistory.record(text);
-    this.scroll = 0;
-    this.unseen = 0;
+    this.scrollback.toNewest();
     if (this.status.state === "naming") {
       const name = text.trim();
       if (name === "") return none;
