@@ -6,50 +6,13 @@
  */
 import type { ClientCommand, ServerEvent } from "../../shared/src/protocol/index.js";
 import { COMMAND_NAMES, HELP_TEXT, parseInput } from "./commands.js";
+import { Delivery, type OutboxItem } from "./delivery.js";
 import { complete, type Cycle } from "./completion.js";
 import { InputHistory } from "./input-history.js";
 import { InputLine } from "./input-line.js";
 import { Scrollback, type Line, type LineKind } from "./scrollback.js";
 import { actionFor, isLineEdit, type Effect, type Key } from "./key-bindings.js";
 import { clock, mentions, sanitize } from "./text.js";
-
-export interface OutboxItem {
-  command: ClientCommand;
-  /** The "will send after reconnecting" line shown for it, if any. */
-  pendingLine?: number;
-  /** It was sent on a connection that dropped before its echo came back. */
-  requeued?: boolean;
-}
-
-/** Commands the server echoes to their sender (the others need no acknowledgement). */
-type EchoedKind = "say" | "me" | "msg" | "nick";
-
-/** Server error codes that refuse one command (it was processed: no echo will come). */
-const REFUSALS = new Set(["line-too-long", "no-such-user", "name-taken", "name-invalid", "bad-arguments", "bad-command", "too-large", "unknown-command"]);
-
-/** The text as the server relays it: control characters dropped (a tab is a space), trimmed. */
-export function normalizeText(text: string): string {
-  return text
-    .replace(/\t/gu, " ")
-    .replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/gu, "")
-    .trim();
-}
-
-/** How a command is shown to the user (pending, not sent). */
-export function describeCommand(command: ClientCommand): string {
-  switch (command.type) {
-    case "say":
-      return command.text.startsWith("/") ? `/${command.text}` : command.text;
-    case "me":
-      return `/me ${command.text}`;
-    case "msg":
-      return `/msg ${command.to} ${command.text}`;
-    case "nick":
-      return `/nick ${command.name}`;
-    default:
-      return `/${command.type}`;
-  }
-}
 
 export type ConnectionState = "naming" | "connecting" | "connected" | "disconnected";
 
@@ -75,14 +38,7 @@ export class ChatState {
   }
   private readonly inputHistory = new InputHistory();
   private completion: Cycle | null = null;
-  /** Commands typed and not yet sent, oldest first; the writer task takes them from here. */
-  readonly outbox: OutboxItem[] = [];
-  /**
-   * Commands handed to the socket whose echo (`message`/`action`/`private`/`renamed` from us)
-   * has not arrived yet, oldest first. A connection can be dead before anyone notices, so these
-   * go back to the front of the outbox when it drops; an echo confirms (removes) them.
-   */
-  readonly awaiting: OutboxItem[] = [];
+  private readonly delivery: Delivery;
   private readonly scrollback: Scrollback;
   /** When the connection was lost (for the gap marker), or null. */
   lostAt: number | null = null;
@@ -93,6 +49,7 @@ export class ChatState {
     private readonly now: () => number = Date.now,
   ) {
     this.scrollback = new Scrollback(now);
+    this.delivery = new Delivery(this.scrollback);
     this.me = options.name ?? "";
     this.status = { state: options.name ? "connecting" : "naming", url: options.url, detail: "", attempt: 0 };
     if (!options.name) this.system("info", "Welcome to loopchat. Type the name you want to chat under and press Enter.");
@@ -150,7 +107,7 @@ export class ChatState {
         this.members = [...event.users];
         const replay = event.history.filter((h) => !this.scrollback.hasSeen(h));
         // A requeued line the server did get (only its echo was lost) is in the replay: not again.
-        for (const h of replay) if (this.isMe(h.from)) this.dropRequeued(h.type === "message" ? "say" : "me", h.text);
+        for (const h of replay) if (this.isMe(h.from)) this.delivery.replayed(h);
         if (this.welcomedOnce && replay.length > 0) this.system("gap", `── ${replay.length} message(s) said while you were away ──`);
         for (const h of replay) this.applyEvent(h);
         this.status = { ...this.status, state: "connected", detail: "", attempt: 0 };
@@ -167,7 +124,7 @@ export class ChatState {
       case "action": {
         this.scrollback.markSeen(event);
         const mine = this.isMe(event.from);
-        if (mine) this.confirm(event.type === "message" ? "say" : "me", event.text);
+        if (mine) this.delivery.confirm(event);
         this.scrollback.add({
           at: event.at,
           kind: event.type === "message" ? "chat" : "action",
@@ -180,7 +137,7 @@ export class ChatState {
       }
       case "private": {
         const mine = this.isMe(event.from);
-        if (mine) this.confirm("msg", event.text);
+        if (mine) this.delivery.confirm(event);
         this.scrollback.add({ at: event.at, kind: "private", from: sanitize(event.from), to: sanitize(event.to), text: sanitize(event.text), mine, highlight: !mine });
         return;
       }
@@ -197,7 +154,7 @@ export class ChatState {
         const wasMe = this.isMe(event.from);
         if (wasMe) {
           this.me = event.to;
-          this.confirm("nick", null);
+          this.delivery.confirm(event);
         }
         this.scrollback.add({ at: event.at, kind: "notice", text: `${sanitize(event.from)} is now known as ${sanitize(event.to)}${wasMe ? " (you)" : ""}` });
         return;
@@ -210,8 +167,7 @@ export class ChatState {
         this.system("info", event.text);
         return;
       case "error":
-        // The server answers a connection's commands in order: a refusal is for the oldest one.
-        if (REFUSALS.has(event.code)) this.awaiting.shift();
+        this.delivery.errorReceived(event.code);
         this.system("error", event.text);
         return;
       case "shutdown":
@@ -230,106 +186,45 @@ export class ChatState {
     this.status = { ...this.status, state: "connecting", detail: "", attempt };
   }
 
-  /**
-   * The echo of a command we sent arrived: it (the oldest awaiting one of that kind with that
-   * text, else the oldest of that kind) is confirmed, and so is everything sent before it (the
-   * server handles a connection's commands in order: those were done or refused).
-   */
-  private confirm(kind: EchoedKind, text: string | null): void {
-    const ofKind = (item: OutboxItem): boolean => item.command.type === kind;
-    let index = text === null ? -1 : this.awaiting.findIndex((item) => ofKind(item) && echoText(item.command) === normalizeText(text));
-    if (index < 0) index = this.awaiting.findIndex(ofKind);
-    if (index >= 0) this.awaiting.splice(0, index + 1);
-  }
-
-  /** Removes from the outbox a requeued line whose text the server's history shows it got. */
-  private dropRequeued(kind: EchoedKind, text: string): void {
-    const index = this.outbox.findIndex((item) => item.requeued === true && item.command.type === kind && echoText(item.command) === normalizeText(text));
-    if (index < 0) return;
-    const [item] = this.outbox.splice(index, 1);
-    const line = item?.pendingLine === undefined ? undefined : this.scrollback.find(item.pendingLine);
-    if (line !== undefined) {
-      line.kind = "notice";
-      line.text = line.text.replace(PENDING_PREFIX, "delivered before the disconnect: ");
-    }
-  }
-
-  /** The writer is handing `command` to the socket: it awaits its echo. */
-  sent(command: ClientCommand): void {
-    if (!isEchoed(command)) return;
-    this.awaiting.push({ command });
-  }
-
   /** The connection dropped (or could not be made): mark the gap once, show the retry. */
   disconnected(reason: string, retryInMs: number | null): void {
     if (this.status.state === "connected") {
       this.lostAt = this.now();
       this.system("gap", `── disconnected at ${clock(this.now())}: ${reason} ──`);
     }
-    // Sent but never echoed: perhaps lost with the connection. Resend first, in order.
-    const requeued = this.awaiting.splice(0).map((item): OutboxItem => {
-      const line = this.system("pending", `not confirmed; will send after reconnecting: ${describeCommand(item.command)}`);
-      return { command: item.command, pendingLine: line.id, requeued: true };
-    });
-    this.outbox.unshift(...requeued);
+    this.delivery.disconnected();
     const retry = retryInMs === null ? "" : `; retrying in ${(retryInMs / 1000).toFixed(1)} s`;
     this.status = { ...this.status, state: "disconnected", detail: `${reason}${retry}` };
   }
 
-  // ---- sending ----------------------------------------------------------------------------
+  // ---- sending: the writer task's side of delivery.ts, which says what each part means ----
 
   get connected(): boolean {
     return this.status.state === "connected";
   }
 
-  /** Queues a command for the writer; while offline it is shown as pending. */
-  private enqueue(command: ClientCommand): void {
-    if (this.connected) {
-      this.outbox.push({ command });
-      return;
-    }
-    const line = this.system("pending", `not connected; will send after reconnecting: ${describeCommand(command)}`);
-    this.outbox.push({ command, pendingLine: line.id });
+  get outbox(): readonly OutboxItem[] {
+    return this.delivery.outbox;
   }
 
-  /** The writer took the first queued command (it is on its way). */
+  get awaiting(): readonly OutboxItem[] {
+    return this.delivery.awaiting;
+  }
+
   takeOutgoing(): ClientCommand | undefined {
-    const item = this.outbox.shift();
-    if (item === undefined) return undefined;
-    if (item.pendingLine !== undefined) {
-      const line = this.scrollback.find(item.pendingLine);
-      if (line !== undefined) {
-        line.kind = "notice";
-        line.text = line.text.replace(PENDING_PREFIX, "sent after reconnecting: ");
-      }
-    }
-    return item.command;
+    return this.delivery.takeOutgoing();
   }
 
-  /** A command could not be sent after all: back to the front of the queue. */
+  sent(command: ClientCommand): void {
+    this.delivery.sent(command);
+  }
+
   putBack(command: ClientCommand): void {
-    const index = this.awaiting.map((item) => item.command).lastIndexOf(command);
-    if (index >= 0) this.awaiting.splice(index, 1);
-    this.outbox.unshift({ command });
+    this.delivery.putBack(command);
   }
 
-  /**
-   * The user is leaving: everything not sent or not confirmed is marked "not sent" in the pane,
-   * oldest first; returns how each is shown (to print once the screen is gone).
-   */
   quitting(): string[] {
-    const left = [...this.awaiting.splice(0), ...this.outbox.splice(0)];
-    return left.map((item) => {
-      const shown = describeCommand(item.command);
-      const line = item.pendingLine === undefined ? undefined : this.scrollback.find(item.pendingLine);
-      if (line !== undefined) {
-        line.kind = "error";
-        line.text = `not sent: ${shown}`;
-      } else {
-        this.system("error", `not sent: ${shown}`);
-      }
-      return shown;
-    });
+    return this.delivery.quitting();
   }
 
   // ---- keys -------------------------------------------------------------------------------
@@ -417,7 +312,7 @@ export class ChatState {
       case "quit":
         return parsed.reason === undefined ? { type: "quit" } : { type: "quit", reason: parsed.reason };
       case "send":
-        this.enqueue(parsed.command);
+        this.delivery.enqueue(parsed.command, this.connected);
         return { type: "send" };
     }
   }
@@ -436,16 +331,3 @@ export class ChatState {
 }
 
 const none: Effect = { type: "none" };
-
-const PENDING_PREFIX = /^not (connected|confirmed); will send after reconnecting: /;
-
-function isEchoed(command: ClientCommand): command is Extract<ClientCommand, { type: EchoedKind }> {
-  if (command.type === "nick") return true;
-  // The server says nothing (and echoes nothing) for a blank line.
-  return (command.type === "say" || command.type === "me" || command.type === "msg") && normalizeText(command.text) !== "";
-}
-
-/** The text the echo of `command` will carry. */
-function echoText(command: ClientCommand): string | null {
-  return "text" in command ? normalizeText(command.text) : null;
-}
