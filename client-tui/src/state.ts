@@ -1,17 +1,19 @@
 /**
- * The client's whole state as a plain model, with no terminal and no socket: the message pane's
- * lines, the members, the input line with its history and completion, the connection status,
- * the scroll position, and what the user typed that is not sent yet. Server events and key
- * presses change it; the view only reads it. Unit tests drive it directly.
+ * The client's whole state as a plain model, with no terminal and no socket. Server events and
+ * key presses change it; the view only reads it; unit tests drive it directly. It is a façade:
+ * the message pane (scrollback.ts), getting commands delivered (delivery.ts), the keymap
+ * (key-bindings.ts), the input history (input-history.ts) and Tab completion (completion.ts)
+ * each live in their own file, and what is left here is what ties them together — who we are,
+ * who is online, the connection status, and what each server event and each Enter means.
  */
 import type { ClientCommand, ServerEvent } from "../../shared/src/protocol/index.js";
 import { COMMAND_NAMES, HELP_TEXT, parseInput } from "./commands.js";
-import { Delivery, type OutboxItem } from "./delivery.js";
 import { complete, type Cycle } from "./completion.js";
+import { Delivery, type OutboxItem } from "./delivery.js";
 import { InputHistory } from "./input-history.js";
 import { InputLine } from "./input-line.js";
-import { Scrollback, type Line, type LineKind } from "./scrollback.js";
 import { actionFor, isLineEdit, type Effect, type Key } from "./key-bindings.js";
+import { Scrollback, type Line, type LineKind } from "./scrollback.js";
 import { clock, mentions, sanitize } from "./text.js";
 
 export type ConnectionState = "naming" | "connecting" | "connected" | "disconnected";
@@ -25,23 +27,19 @@ export interface Status {
   attempt: number;
 }
 
-
 export class ChatState {
   members: string[] = [];
   /** Our name once welcomed (or the one we will ask for). */
   me: string;
   status: Status;
-  readonly input = new InputLine();
-  /** Lines entered, oldest first. */
-  get history(): readonly string[] {
-    return this.inputHistory.entries;
-  }
-  private readonly inputHistory = new InputHistory();
-  private completion: Cycle | null = null;
-  private readonly delivery: Delivery;
-  private readonly scrollback: Scrollback;
   /** When the connection was lost (for the gap marker), or null. */
   lostAt: number | null = null;
+  readonly input = new InputLine();
+  private readonly inputHistory = new InputHistory();
+  /** What the last Tab completed, while Tab is pressed again and again. */
+  private completion: Cycle | null = null;
+  private readonly scrollback: Scrollback;
+  private readonly delivery: Delivery;
   private welcomedOnce = false;
 
   constructor(
@@ -55,7 +53,7 @@ export class ChatState {
     if (!options.name) this.system("info", "Welcome to loopchat. Type the name you want to chat under and press Enter.");
   }
 
-  // ---- the message pane, as the view reads it (scrollback.ts says what each part means) ----
+  // ---- the message pane, as the view reads it (scrollback.ts says what each part means) ------
 
   get lines(): readonly Line[] {
     return this.scrollback.lines;
@@ -85,6 +83,11 @@ export class ChatState {
     return this.scrollback.unseen;
   }
 
+  /** Scrolls the message pane `rows` up (negative: down), within what there is to see. */
+  scrollBy(rows: number): void {
+    this.scrollback.scrollBy(rows);
+  }
+
   /** The view drew the pane: what it measured bounds the scrolling from now on. */
   measured(view: { scrollMax: number; pageRows: number }): void {
     this.scrollback.measured(view);
@@ -94,6 +97,8 @@ export class ChatState {
   system(kind: LineKind, text: string): Line {
     return this.scrollback.system(kind, text);
   }
+
+  // ---- the server's events and the connection -----------------------------------------------
 
   private isMe(name: string): boolean {
     return this.me !== "" && name.toLowerCase() === this.me.toLowerCase();
@@ -106,7 +111,6 @@ export class ChatState {
         this.me = event.name;
         this.members = [...event.users];
         const replay = event.history.filter((h) => !this.scrollback.hasSeen(h));
-        // A requeued line the server did get (only its echo was lost) is in the replay: not again.
         for (const h of replay) if (this.isMe(h.from)) this.delivery.replayed(h);
         if (this.welcomedOnce && replay.length > 0) this.system("gap", `── ${replay.length} message(s) said while you were away ──`);
         for (const h of replay) this.applyEvent(h);
@@ -176,6 +180,10 @@ export class ChatState {
     }
   }
 
+  get connected(): boolean {
+    return this.status.state === "connected";
+  }
+
   /** The name was refused at join: ask for another one. */
   nameRefused(text: string): void {
     this.system("error", `${text}. Type another name and press Enter.`);
@@ -197,11 +205,7 @@ export class ChatState {
     this.status = { ...this.status, state: "disconnected", detail: `${reason}${retry}` };
   }
 
-  // ---- sending: the writer task's side of delivery.ts, which says what each part means ----
-
-  get connected(): boolean {
-    return this.status.state === "connected";
-  }
+  // ---- sending: the writer task's side of delivery.ts, which says what each part means ------
 
   get outbox(): readonly OutboxItem[] {
     return this.delivery.outbox;
@@ -227,7 +231,12 @@ export class ChatState {
     return this.delivery.quitting();
   }
 
-  // ---- keys -------------------------------------------------------------------------------
+  // ---- keys and the input line ------------------------------------------------------------
+
+  /** Lines entered, oldest first. */
+  get history(): readonly string[] {
+    return this.inputHistory.entries;
+  }
 
   /** Applies one key press to the input line, history, completion and scroll. */
   handleKey(key: Key): Effect {
@@ -275,11 +284,6 @@ export class ChatState {
         break;
     }
     return none;
-  }
-
-  /** Scrolls the message pane `rows` up (negative: down), within what there is to see. */
-  scrollBy(rows: number): void {
-    this.scrollback.scrollBy(rows);
   }
 
   private submit(): Effect {
