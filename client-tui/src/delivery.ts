@@ -1,10 +1,10 @@
 /**
- * Getting what the user typed to the server exactly once, across dropped connections. Commands
- * wait in the outbox until the writer takes them; those the server echoes back to their sender
- * then wait in `awaiting` until the echo confirms them. A connection can be dead before anyone
- * notices, so when it drops, whatever still awaits its echo goes back to the front of the
- * outbox to be resent. Each command queued or requeued while offline has a "pending" line in the
- * pane, rewritten once it is sent, found delivered after all, or given up.
+ * Getting what the user typed to the server across dropped connections, losing none of it
+ * silently. Commands wait in the outbox until the writer takes them; those the server echoes
+ * back to their sender then wait in `awaiting` until the echo confirms them. A connection can be
+ * dead before anyone notices, so when it drops, whatever still awaits its echo goes back to the
+ * front of the outbox to be resent. Each command queued or requeued while offline has a
+ * "pending" line in the pane, rewritten once it is sent, found delivered after all, or given up.
  * Separate because this bookkeeping is the subtle part of the client and has nothing to do with
  * keys, completion or drawing.
  */
