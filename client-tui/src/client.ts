@@ -23,7 +23,8 @@ import {
   type Operation,
 } from "../../shared/src/loop/index.js";
 import { ChatLink } from "../../shared/src/ws/index.js";
-import { ChatState, type Key } from "./state.js";
+import type { Key } from "./key-bindings.js";
+import { ChatState } from "./state.js";
 
 export type UiEvent = { type: "key"; key: Key } | { type: "wheel"; rows: number } | { type: "resize" } | { type: "quit"; reason?: string };
 
@@ -95,10 +96,7 @@ export class TuiClient {
       yield* this.dirty.wait();
       yield* yieldNow(); // let a burst of events land before drawing
       this.dirty.clear();
-      const measured = this.view.render(this.state);
-      this.state.pageRows = measured.pageRows;
-      this.state.scrollMax = measured.scrollMax;
-      if (this.state.scroll > measured.scrollMax) this.state.scroll = measured.scrollMax;
+      this.state.measured(this.view.render(this.state));
     }
   }
 

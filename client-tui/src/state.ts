@@ -1,74 +1,20 @@
 /**
- * The client's whole state as a plain model, with no terminal and no socket: the message pane's
- * lines, the members, the input line with its history and completion, the connection status,
- * the scroll position, and what the user typed that is not sent yet. Server events and key
- * presses change it; the view only reads it. Unit tests drive it directly.
+ * The client's whole state as a plain model, with no terminal and no socket. Server events and
+ * key presses change it; the view only reads it; unit tests drive it directly. It is a façade:
+ * the message pane (scrollback.ts), getting commands delivered (delivery.ts), the keymap
+ * (key-bindings.ts), the input history (input-history.ts) and Tab completion (completion.ts)
+ * each live in their own file, and what is left here is what ties them together — who we are,
+ * who is online, the connection status, and what each server event and each Enter means.
  */
 import type { ClientCommand, ServerEvent } from "../../shared/src/protocol/index.js";
 import { COMMAND_NAMES, HELP_TEXT, parseInput } from "./commands.js";
+import { complete, type Cycle } from "./completion.js";
+import { Delivery, type OutboxItem } from "./delivery.js";
+import { InputHistory } from "./input-history.js";
 import { InputLine } from "./input-line.js";
+import { actionFor, isLineEdit, type Effect, type Key } from "./key-bindings.js";
+import { Scrollback, type Line, type LineKind } from "./scrollback.js";
 import { clock, mentions, sanitize } from "./text.js";
-
-export type LineKind =
-  | "chat" // <alice> hello
-  | "action" // * alice waves
-  | "private" // [private] alice -> bob: hi
-  | "notice" // joins, leaves, renames: dimmed
-  | "info" // server information, /help, /users
-  | "error" // refused commands, local mistakes
-  | "gap" // the connection dropped / came back
-  | "pending"; // typed while offline, waiting to be sent
-
-export interface Line {
-  id: number;
-  at: number;
-  kind: LineKind;
-  text: string;
-  from?: string;
-  to?: string;
-  /** Said by this user. */
-  mine?: boolean;
-  /** Mentions this user's name, or is a private message to them. */
-  highlight?: boolean;
-}
-
-export interface OutboxItem {
-  command: ClientCommand;
-  /** The "will send after reconnecting" line shown for it, if any. */
-  pendingLine?: number;
-  /** It was sent on a connection that dropped before its echo came back. */
-  requeued?: boolean;
-}
-
-/** Commands the server echoes to their sender (the others need no acknowledgement). */
-type EchoedKind = "say" | "me" | "msg" | "nick";
-
-/** Server error codes that refuse one command (it was processed: no echo will come). */
-const REFUSALS = new Set(["line-too-long", "no-such-user", "name-taken", "name-invalid", "bad-arguments", "bad-command", "too-large", "unknown-command"]);
-
-/** The text as the server relays it: control characters dropped (a tab is a space), trimmed. */
-export function normalizeText(text: string): string {
-  return text
-    .replace(/\t/gu, " ")
-    .replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/gu, "")
-    .trim();
-}
-
-/** How a command is shown to the user (pending, not sent). */
-export function describeCommand(command: ClientCommand): string {
-  switch (command.type) {
-    case "say":
-      return command.text.startsWith("/") ? `/${command.text}` : command.text;
-    case "me":
-      return `/me ${command.text}`;
-    case "msg":
-      return `/msg ${command.to} ${command.text}`;
-    case "nick":
-      return `/nick ${command.name}`;
-    default:
-      return `/${command.type}`;
-  }
-}
 
 export type ConnectionState = "naming" | "connecting" | "connected" | "disconnected";
 
@@ -81,102 +27,78 @@ export interface Status {
   attempt: number;
 }
 
-/** A key press, independent of the terminal library (blessed's `key` object fits). */
-export interface Key {
-  /** Name of a special key: return, enter, up, down, tab, escape, backspace, pageup, ... */
-  name?: string | undefined;
-  /** The character typed, for printable keys. */
-  ch?: string | undefined;
-  ctrl?: boolean;
-  meta?: boolean;
-  shift?: boolean;
-}
-
-/** What a key press asks of the tasks around the state. */
-export type Effect =
-  | { type: "none" }
-  | { type: "send" } // something was added to `outbox`
-  | { type: "name"; name: string } // the user chose a name
-  | { type: "quit"; reason?: string };
-
-interface Completion {
-  /** Where the word being completed starts, and what it was before the first Tab. */
-  start: number;
-  end: number;
-  candidates: string[];
-  index: number;
-  suffix: string;
-}
-
-/** Most lines kept in the scrollback. */
-export const MAX_LINES = 5_000;
-const MAX_HISTORY = 500;
-/** Room messages remembered for skipping the replay after a reconnect (the server replays 20 by default). */
-const MAX_SEEN = 1_000;
-
 export class ChatState {
-  lines: Line[] = [];
   members: string[] = [];
   /** Our name once welcomed (or the one we will ask for). */
   me: string;
   status: Status;
-  readonly input = new InputLine();
-  /** Lines entered, oldest first. */
-  readonly history: string[] = [];
-  /** Position while walking the history with Up/Down (history.length = the draft). */
-  private historyIndex = 0;
-  private draft = "";
-  private completion: Completion | null = null;
-  /** Commands typed and not yet sent, oldest first; the writer task takes them from here. */
-  readonly outbox: OutboxItem[] = [];
-  /**
-   * Commands handed to the socket whose echo (`message`/`action`/`private`/`renamed` from us)
-   * has not arrived yet, oldest first. A connection can be dead before anyone notices, so these
-   * go back to the front of the outbox when it drops; an echo confirms (removes) them.
-   */
-  readonly awaiting: OutboxItem[] = [];
-  /** Rows scrolled up from the bottom of the message pane (0: follow new messages). */
-  scroll = 0;
-  /** The largest useful `scroll`, as the view last measured it. */
-  scrollMax = Number.POSITIVE_INFINITY;
-  /** Rows in one page of the message pane, as the view last measured it. */
-  pageRows = 10;
-  /** Lines that arrived while scrolled up. */
-  unseen = 0;
-  /** Keys of room messages seen, to skip the welcome's history replay after a reconnect. */
-  private readonly seen = new Set<string>();
-  private nextId = 1;
   /** When the connection was lost (for the gap marker), or null. */
   lostAt: number | null = null;
+  readonly input = new InputLine();
+  private readonly inputHistory = new InputHistory();
+  /** What the last Tab completed, while Tab is pressed again and again. */
+  private completion: Cycle | null = null;
+  private readonly scrollback: Scrollback;
+  private readonly delivery: Delivery;
   private welcomedOnce = false;
 
   constructor(
     options: { url: string; name?: string | undefined },
     private readonly now: () => number = Date.now,
   ) {
+    this.scrollback = new Scrollback(now);
+    this.delivery = new Delivery(this.scrollback);
     this.me = options.name ?? "";
     this.status = { state: options.name ? "connecting" : "naming", url: options.url, detail: "", attempt: 0 };
     if (!options.name) this.system("info", "Welcome to loopchat. Type the name you want to chat under and press Enter.");
   }
 
-  // ---- the message pane -------------------------------------------------------------------
+  // ---- the message pane, as the view reads it (scrollback.ts says what each part means) ------
 
-  private add(line: Omit<Line, "id">): Line {
-    const full: Line = { id: this.nextId++, ...line };
-    this.lines.push(full);
-    if (this.lines.length > MAX_LINES) this.lines.splice(0, this.lines.length - MAX_LINES);
-    if (this.scroll > 0) this.unseen++;
-    return full;
+  get lines(): readonly Line[] {
+    return this.scrollback.lines;
+  }
+
+  get scroll(): number {
+    return this.scrollback.scroll;
+  }
+
+  get scrollMax(): number {
+    return this.scrollback.scrollMax;
+  }
+
+  set scrollMax(rows: number) {
+    this.scrollback.scrollMax = rows;
+  }
+
+  get pageRows(): number {
+    return this.scrollback.pageRows;
+  }
+
+  set pageRows(rows: number) {
+    this.scrollback.pageRows = rows;
+  }
+
+  get unseen(): number {
+    return this.scrollback.unseen;
+  }
+
+  /** Scrolls the message pane `rows` up (negative: down), within what there is to see. */
+  scrollBy(rows: number): void {
+    this.scrollback.scrollBy(rows);
+  }
+
+  /** The view drew the pane: what it measured bounds the scrolling from now on. */
+  measured(view: { scrollMax: number; pageRows: number }): void {
+    this.scrollback.measured(view);
   }
 
   /** A line from the client itself (help, errors, connection notices). */
   system(kind: LineKind, text: string): Line {
-    return this.add({ at: this.now(), kind, text: sanitize(text, true) });
+    return this.scrollback.system(kind, text);
   }
 
-  private key(e: { from: string; text: string; at: number }, kind: string): string {
-    return `${kind}|${e.at}|${e.from}|${e.text}`;
-  }
+  // ---- the server's events and the connection -----------------------------------------------
 
   private isMe(name: string): boolean {
     return this.me !== "" && name.toLowerCase() === this.me.toLowerCase();
@@ -188,9 +110,8 @@ export class ChatState {
       case "welcome": {
         this.me = event.name;
         this.members = [...event.users];
-        const replay = event.history.filter((h) => !this.seen.has(this.key(h, h.type)));
-        // A requeued line the server did get (only its echo was lost) is in the replay: not again.
-        for (const h of replay) if (this.isMe(h.from)) this.dropRequeued(h.type === "message" ? "say" : "me", h.text);
+        const replay = event.history.filter((h) => !this.scrollback.hasSeen(h));
+        for (const h of replay) if (this.isMe(h.from)) this.delivery.replayed(h);
         if (this.welcomedOnce && replay.length > 0) this.system("gap", `── ${replay.length} message(s) said while you were away ──`);
         for (const h of replay) this.applyEvent(h);
         this.status = { ...this.status, state: "connected", detail: "", attempt: 0 };
@@ -205,11 +126,10 @@ export class ChatState {
       }
       case "message":
       case "action": {
-        this.seen.add(this.key(event, event.type));
-        if (this.seen.size > MAX_SEEN) this.seen.delete(this.seen.values().next().value as string);
+        this.scrollback.markSeen(event);
         const mine = this.isMe(event.from);
-        if (mine) this.confirm(event.type === "message" ? "say" : "me", event.text);
-        this.add({
+        if (mine) this.delivery.confirm(event);
+        this.scrollback.add({
           at: event.at,
           kind: event.type === "message" ? "chat" : "action",
           from: sanitize(event.from),
@@ -221,26 +141,26 @@ export class ChatState {
       }
       case "private": {
         const mine = this.isMe(event.from);
-        if (mine) this.confirm("msg", event.text);
-        this.add({ at: event.at, kind: "private", from: sanitize(event.from), to: sanitize(event.to), text: sanitize(event.text), mine, highlight: !mine });
+        if (mine) this.delivery.confirm(event);
+        this.scrollback.add({ at: event.at, kind: "private", from: sanitize(event.from), to: sanitize(event.to), text: sanitize(event.text), mine, highlight: !mine });
         return;
       }
       case "joined":
         if (!this.members.some((m) => m.toLowerCase() === event.name.toLowerCase())) this.members.push(event.name);
-        this.add({ at: event.at, kind: "notice", text: `${sanitize(event.name)} joined (${event.online} online)` });
+        this.scrollback.add({ at: event.at, kind: "notice", text: `${sanitize(event.name)} joined (${event.online} online)` });
         return;
       case "left":
         this.members = this.members.filter((m) => m.toLowerCase() !== event.name.toLowerCase());
-        this.add({ at: event.at, kind: "notice", text: `${sanitize(event.name)} left (${sanitize(event.reason)}; ${event.online} online)` });
+        this.scrollback.add({ at: event.at, kind: "notice", text: `${sanitize(event.name)} left (${sanitize(event.reason)}; ${event.online} online)` });
         return;
       case "renamed": {
         this.members = this.members.map((m) => (m.toLowerCase() === event.from.toLowerCase() ? event.to : m));
         const wasMe = this.isMe(event.from);
         if (wasMe) {
           this.me = event.to;
-          this.confirm("nick", null);
+          this.delivery.confirm(event);
         }
-        this.add({ at: event.at, kind: "notice", text: `${sanitize(event.from)} is now known as ${sanitize(event.to)}${wasMe ? " (you)" : ""}` });
+        this.scrollback.add({ at: event.at, kind: "notice", text: `${sanitize(event.from)} is now known as ${sanitize(event.to)}${wasMe ? " (you)" : ""}` });
         return;
       }
       case "users":
@@ -251,14 +171,17 @@ export class ChatState {
         this.system("info", event.text);
         return;
       case "error":
-        // The server answers a connection's commands in order: a refusal is for the oldest one.
-        if (REFUSALS.has(event.code)) this.awaiting.shift();
+        this.delivery.errorReceived(event.code);
         this.system("error", event.text);
         return;
       case "shutdown":
         this.system("gap", `the server is shutting down: ${event.reason}`);
         return;
     }
+  }
+
+  get connected(): boolean {
+    return this.status.state === "connected";
   }
 
   /** The name was refused at join: ask for another one. */
@@ -271,189 +194,103 @@ export class ChatState {
     this.status = { ...this.status, state: "connecting", detail: "", attempt };
   }
 
-  /**
-   * The echo of a command we sent arrived: it (the oldest awaiting one of that kind with that
-   * text, else the oldest of that kind) is confirmed, and so is everything sent before it (the
-   * server handles a connection's commands in order: those were done or refused).
-   */
-  private confirm(kind: EchoedKind, text: string | null): void {
-    const ofKind = (item: OutboxItem): boolean => item.command.type === kind;
-    let index = text === null ? -1 : this.awaiting.findIndex((item) => ofKind(item) && echoText(item.command) === normalizeText(text));
-    if (index < 0) index = this.awaiting.findIndex(ofKind);
-    if (index >= 0) this.awaiting.splice(0, index + 1);
-  }
-
-  /** Removes from the outbox a requeued line whose text the server's history shows it got. */
-  private dropRequeued(kind: EchoedKind, text: string): void {
-    const index = this.outbox.findIndex((item) => item.requeued === true && item.command.type === kind && echoText(item.command) === normalizeText(text));
-    if (index < 0) return;
-    const [item] = this.outbox.splice(index, 1);
-    const line = item?.pendingLine === undefined ? undefined : this.lines.find((l) => l.id === item.pendingLine);
-    if (line !== undefined) {
-      line.kind = "notice";
-      line.text = line.text.replace(PENDING_PREFIX, "delivered before the disconnect: ");
-    }
-  }
-
-  /** The writer is handing `command` to the socket: it awaits its echo. */
-  sent(command: ClientCommand): void {
-    if (!isEchoed(command)) return;
-    this.awaiting.push({ command });
-  }
-
   /** The connection dropped (or could not be made): mark the gap once, show the retry. */
   disconnected(reason: string, retryInMs: number | null): void {
     if (this.status.state === "connected") {
       this.lostAt = this.now();
       this.system("gap", `── disconnected at ${clock(this.now())}: ${reason} ──`);
     }
-    // Sent but never echoed: perhaps lost with the connection. Resend first, in order.
-    const requeued = this.awaiting.splice(0).map((item): OutboxItem => {
-      const line = this.system("pending", `not confirmed; will send after reconnecting: ${describeCommand(item.command)}`);
-      return { command: item.command, pendingLine: line.id, requeued: true };
-    });
-    this.outbox.unshift(...requeued);
+    this.delivery.disconnected();
     const retry = retryInMs === null ? "" : `; retrying in ${(retryInMs / 1000).toFixed(1)} s`;
     this.status = { ...this.status, state: "disconnected", detail: `${reason}${retry}` };
   }
 
-  // ---- sending ----------------------------------------------------------------------------
+  // ---- sending: the writer task's side of delivery.ts, which says what each part means ------
 
-  get connected(): boolean {
-    return this.status.state === "connected";
+  get outbox(): readonly OutboxItem[] {
+    return this.delivery.outbox;
   }
 
-  /** Queues a command for the writer; while offline it is shown as pending. */
-  private enqueue(command: ClientCommand): void {
-    if (this.connected) {
-      this.outbox.push({ command });
-      return;
-    }
-    const line = this.system("pending", `not connected; will send after reconnecting: ${describeCommand(command)}`);
-    this.outbox.push({ command, pendingLine: line.id });
+  get awaiting(): readonly OutboxItem[] {
+    return this.delivery.awaiting;
   }
 
-  /** The writer took the first queued command (it is on its way). */
   takeOutgoing(): ClientCommand | undefined {
-    const item = this.outbox.shift();
-    if (item === undefined) return undefined;
-    if (item.pendingLine !== undefined) {
-      const line = this.lines.find((l) => l.id === item.pendingLine);
-      if (line !== undefined) {
-        line.kind = "notice";
-        line.text = line.text.replace(PENDING_PREFIX, "sent after reconnecting: ");
-      }
-    }
-    return item.command;
+    return this.delivery.takeOutgoing();
   }
 
-  /** A command could not be sent after all: back to the front of the queue. */
+  sent(command: ClientCommand): void {
+    this.delivery.sent(command);
+  }
+
   putBack(command: ClientCommand): void {
-    const index = this.awaiting.map((item) => item.command).lastIndexOf(command);
-    if (index >= 0) this.awaiting.splice(index, 1);
-    this.outbox.unshift({ command });
+    this.delivery.putBack(command);
   }
 
-  /**
-   * The user is leaving: everything not sent or not confirmed is marked "not sent" in the pane,
-   * oldest first; returns how each is shown (to print once the screen is gone).
-   */
   quitting(): string[] {
-    const left = [...this.awaiting.splice(0), ...this.outbox.splice(0)];
-    return left.map((item) => {
-      const shown = describeCommand(item.command);
-      const line = item.pendingLine === undefined ? undefined : this.lines.find((l) => l.id === item.pendingLine);
-      if (line !== undefined) {
-        line.kind = "error";
-        line.text = `not sent: ${shown}`;
-      } else {
-        this.system("error", `not sent: ${shown}`);
-      }
-      return shown;
-    });
+    return this.delivery.quitting();
   }
 
-  // ---- keys -------------------------------------------------------------------------------
+  // ---- keys and the input line ------------------------------------------------------------
+
+  /** Lines entered, oldest first. */
+  get history(): readonly string[] {
+    return this.inputHistory.entries;
+  }
 
   /** Applies one key press to the input line, history, completion and scroll. */
   handleKey(key: Key): Effect {
-    const name = key.name;
-    if (name !== "tab") this.completion = null;
-    if (key.ctrl && name === "c") return { type: "quit" };
-    if (key.ctrl && name === "d") return this.input.text === "" ? { type: "quit" } : (this.input.deleteForward(), none);
-    if (name === "return" || name === "enter") return this.submit();
-    switch (name) {
-      case "escape":
-        this.input.clear();
-        this.historyIndex = this.history.length;
-        return none;
-      case "up":
-        this.historyUp();
-        return none;
-      case "down":
-        this.historyDown();
-        return none;
-      case "left":
-        this.input.left();
-        return none;
-      case "right":
-        this.input.right();
-        return none;
-      case "home":
-        this.input.home();
-        return none;
-      case "end":
-        this.input.end();
-        return none;
-      case "backspace":
-        this.input.backspace();
-        return none;
-      case "delete":
-        this.input.deleteForward();
-        return none;
-      case "pageup":
-        this.scrollBy(Math.max(1, this.pageRows - 1));
-        return none;
-      case "pagedown":
-        this.scrollBy(-Math.max(1, this.pageRows - 1));
-        return none;
-      case "tab":
-        this.complete();
-        return none;
-    }
-    if (key.ctrl) {
-      if (name === "a") this.input.home();
-      else if (name === "e") this.input.end();
-      else if (name === "u") this.input.killToStart();
-      else if (name === "k") this.input.killToEnd();
-      else if (name === "w") this.input.deleteWordBack();
-      else if (name === "b") this.input.left();
-      else if (name === "f") this.input.right();
-      else if (name === "l") this.scroll = 0;
+    const action = actionFor(key);
+    if (action !== "complete") this.completion = null;
+    if (isLineEdit(action)) {
+      this.input[action]();
       return none;
     }
-    if (key.meta) return none;
-    if (key.ch !== undefined && key.ch !== "") this.input.insert(key.ch);
+    switch (action) {
+      case "submit":
+        return this.submit();
+      case "quit":
+        return { type: "quit" };
+      case "quitOrDelete":
+        if (this.input.text === "") return { type: "quit" };
+        this.input.deleteForward();
+        break;
+      case "clearInput":
+        this.input.clear();
+        this.inputHistory.restart();
+        break;
+      case "historyBack":
+        this.showFromHistory(this.inputHistory.back(this.input.text));
+        break;
+      case "historyForward":
+        this.showFromHistory(this.inputHistory.forward());
+        break;
+      case "complete":
+        this.tabComplete();
+        break;
+      case "pageUp":
+        this.scrollback.scrollPages(1);
+        break;
+      case "pageDown":
+        this.scrollback.scrollPages(-1);
+        break;
+      case "follow":
+        this.scrollback.scroll = 0;
+        break;
+      case "insert":
+        this.input.insert(key.ch ?? "");
+        break;
+      case "ignore":
+        break;
+    }
     return none;
-  }
-
-  /** Scrolls the message pane `rows` up (negative: down), within what there is to see. */
-  scrollBy(rows: number): void {
-    this.scroll = Math.max(0, Math.min(this.scroll + rows, this.scrollMax));
-    if (this.scroll === 0) this.unseen = 0;
   }
 
   private submit(): Effect {
     const text = this.input.text;
     this.input.clear();
-    if (text.trim() !== "" && this.history[this.history.length - 1] !== text) {
-      this.history.push(text);
-      if (this.history.length > MAX_HISTORY) this.history.shift();
-    }
-    this.historyIndex = this.history.length;
-    this.draft = "";
-    this.scroll = 0;
-    this.unseen = 0;
+    this.inputHistory.record(text);
+    this.scrollback.toNewest();
     if (this.status.state === "naming") {
       const name = text.trim();
       if (name === "") return none;
@@ -479,82 +316,22 @@ export class ChatState {
       case "quit":
         return parsed.reason === undefined ? { type: "quit" } : { type: "quit", reason: parsed.reason };
       case "send":
-        this.enqueue(parsed.command);
+        this.delivery.enqueue(parsed.command, this.connected);
         return { type: "send" };
     }
   }
 
-  private historyUp(): void {
-    if (this.historyIndex === 0) return;
-    if (this.historyIndex === this.history.length) this.draft = this.input.text;
-    this.historyIndex--;
-    this.input.set(this.history[this.historyIndex] ?? "");
+  private showFromHistory(text: string | undefined): void {
+    if (text !== undefined) this.input.set(text);
   }
 
-  private historyDown(): void {
-    if (this.historyIndex >= this.history.length) return;
-    this.historyIndex++;
-    this.input.set(this.historyIndex === this.history.length ? this.draft : (this.history[this.historyIndex] ?? ""));
-  }
-
-  /**
-   * Tab: completes the word before the cursor — a `/command` at the start of the line, otherwise
-   * a member's name (followed by ": " at the start of the line). Tab again cycles.
-   */
-  private complete(): void {
-    const c = this.completion;
-    if (c !== null && c.candidates.length > 1) {
-      c.index = (c.index + 1) % c.candidates.length;
-      this.replaceWord(c);
-      return;
-    }
-    const before = this.input.text.slice(0, this.input.cursor);
-    const start = before.search(/\S*$/u);
-    const word = before.slice(start);
-    let candidates: string[];
-    let suffix: string;
-    if (start === 0 && word.startsWith("/")) {
-      const prefix = word.slice(1).toLowerCase();
-      candidates = COMMAND_NAMES.filter((n) => n.startsWith(prefix)).map((n) => `/${n}`);
-      suffix = " ";
-    } else {
-      if (word === "") return;
-      const prefix = word.replace(/^@/, "").toLowerCase();
-      const names = [...this.members].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()));
-      candidates = names.filter((n) => n.toLowerCase().startsWith(prefix) && !this.isMe(n));
-      if (candidates.length === 0) candidates = names.filter((n) => n.toLowerCase().startsWith(prefix));
-      const firstWord = start === 0;
-      suffix = firstWord ? ": " : " ";
-      if (word.startsWith("@")) candidates = candidates.map((n) => `@${n}`);
-      // After /msg or /nick, a name is an argument, not an address.
-      if (/^\/(msg|nick)\s+$/iu.test(before.slice(0, start))) suffix = " ";
-    }
-    if (candidates.length === 0) return;
-    const state: Completion = { start, end: this.input.cursor, candidates, index: 0, suffix };
-    this.completion = state;
-    this.replaceWord(state);
-  }
-
-  private replaceWord(c: Completion): void {
-    const text = this.input.text;
-    const replacement = (c.candidates[c.index] as string) + c.suffix;
-    const after = text.slice(c.end);
-    this.input.set(text.slice(0, c.start) + replacement + after, c.start + replacement.length);
-    c.end = c.start + replacement.length;
+  /** Tab: completes the word before the cursor; the cycle is kept for the next Tab. */
+  private tabComplete(): void {
+    const done = complete({ text: this.input.text, cursor: this.input.cursor, members: this.members, me: this.me, commands: COMMAND_NAMES, cycle: this.completion });
+    if (done === null) return;
+    this.completion = done.cycle;
+    this.input.set(done.text, done.cursor);
   }
 }
 
 const none: Effect = { type: "none" };
-
-const PENDING_PREFIX = /^not (connected|confirmed); will send after reconnecting: /;
-
-function isEchoed(command: ClientCommand): command is Extract<ClientCommand, { type: EchoedKind }> {
-  if (command.type === "nick") return true;
-  // The server says nothing (and echoes nothing) for a blank line.
-  return (command.type === "say" || command.type === "me" || command.type === "msg") && normalizeText(command.text) !== "";
-}
-
-/** The text the echo of `command` will carry. */
-function echoText(command: ClientCommand): string | null {
-  return "text" in command ? normalizeText(command.text) : null;
-}

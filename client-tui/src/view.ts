@@ -6,7 +6,8 @@
  */
 import blessed from "blessed";
 import type { UiEvent, View } from "./client.js";
-import type { ChatState, Line } from "./state.js";
+import type { Line } from "./scrollback.js";
+import type { ChatState } from "./state.js";
 import { clock, graphemes } from "./text.js";
 
 const USERS_WIDTH = 24;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ServerEvent, WelcomeEvent } from "../../shared/src/protocol/index.js";
-import { ChatState, type Key } from "../../client-tui/src/state.js";
+import type { Key } from "../../client-tui/src/key-bindings.js";
+import { ChatState } from "../../client-tui/src/state.js";
 
 const URL = "ws://127.0.0.1:1/ws";
 const LIMITS = { maxLineBytes: 1024, linesPerSecond: 5, burst: 10, maxNameLength: 24 };

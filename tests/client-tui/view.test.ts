@@ -1,7 +1,7 @@
 import blessed from "blessed";
 import { describe, expect, it } from "vitest";
 import { formatLine, nickColour } from "../../client-tui/src/view.js";
-import type { Line } from "../../client-tui/src/state.js";
+import type { Line } from "../../client-tui/src/scrollback.js";
 
 /** What a tag-enabled blessed element would display for `tagged` (tags resolved, no terminal). */
 function shown(tagged: string): string {
