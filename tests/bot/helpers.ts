@@ -2,6 +2,7 @@ import { pino, type Logger } from "pino";
 import { Event, Loop, race } from "../../shared/src/loop/index.js";
 import { QuoteBot, type QuoteBotOptions } from "../../bot/src/bot.js";
 import type { ChatClient } from "../server/chat-client.js";
+import { DEADLINE_MS, Waiters } from "../helpers/waiters.js";
 
 /** One pino line, parsed. */
 export interface LogEntry {
@@ -14,15 +15,13 @@ export interface LogEntry {
 export class LogCapture {
   readonly entries: LogEntry[] = [];
   readonly logger: Logger;
-  private waiters: (() => void)[] = [];
+  private readonly waiters = new Waiters(() => this.entries.map((e) => JSON.stringify(e)).join("\n"));
 
   constructor(level = "debug") {
     this.logger = pino({ level }, {
       write: (line: string) => {
         this.entries.push(JSON.parse(line) as LogEntry);
-        const waiters = this.waiters;
-        this.waiters = [];
-        for (const w of waiters) w();
+        this.waiters.notify();
       },
     });
   }
@@ -33,18 +32,10 @@ export class LogCapture {
   }
 
   /** Waits (for the log line, with a generous deadline) until `count` entries match. */
-  waitFor(msg: string, fields: Record<string, unknown> = {}, count = 1, deadlineMs = 20_000): Promise<LogEntry[]> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${count} log(s) "${msg}" ${JSON.stringify(fields)}; got:\n${this.entries.map((e) => JSON.stringify(e)).join("\n")}`)), deadlineMs);
-      const check = (): void => {
-        const found = this.find(msg, fields);
-        if (found.length >= count) {
-          clearTimeout(timer);
-          resolve(found);
-        } else this.waiters.push(check);
-      };
-      check();
-    });
+  async waitFor(msg: string, fields: Record<string, unknown> = {}, count = 1, deadlineMs = DEADLINE_MS): Promise<LogEntry[]> {
+    let found: LogEntry[] = [];
+    await this.waiters.until(() => (found = this.find(msg, fields)).length >= count, `${count} log(s) "${msg}" ${JSON.stringify(fields)}`, deadlineMs);
+    return found;
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * End to end: the real client in a real terminal (tmux), against a real ChatServer, with a
- * netcat user on the other side. Every wait polls the screen (or the netcat lines) against a
- * generous deadline; nothing sleeps a fixed time.
+ * netcat user on the other side. Waits on the screen poll it (tmux announces no redraw), waits on
+ * the netcat side wake on its lines; both against a generous deadline. Nothing sleeps a fixed time.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChatClient, startServer, type RunningServer } from "../server/chat-client.js";
+import { eventually } from "../helpers/waiters.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /** A tmux server of our own (its socket in a temporary folder), so that nothing here touches the user's sessions. */
@@ -42,28 +43,12 @@ function typeLine(session: string, text: string, enter = true): void {
   if (enter) tmux("send-keys", "-t", session, "Enter");
 }
 
-async function until<T>(what: string, probe: () => T | undefined | false, deadlineMs = DEADLINE_MS, show?: () => string): Promise<T> {
-  const end = Date.now() + deadlineMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${show ? `; the screen:\n${show()}` : ""}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/** Waits until the screen matches `pattern`; returns the screen. */
-function screenShows(session: string, pattern: RegExp | string): Promise<string> {
+/** Waits until the screen matches `pattern`; returns the screen. (tmux tells nobody of a redraw: this polls.) */
+async function screenShows(session: string, pattern: RegExp | string): Promise<string> {
   const test = (s: string): boolean => (typeof pattern === "string" ? s.includes(pattern) : pattern.test(s));
-  return until(
-    `${String(pattern)} on screen`,
-    () => {
-      const s = screen(session);
-      return test(s) ? s : undefined;
-    },
-    DEADLINE_MS,
-    () => screen(session),
-  );
+  let shown = "";
+  await eventually(() => test((shown = screen(session))), `${String(pattern)} on screen`, { seen: () => `the screen:\n${shown}`, deadlineMs: DEADLINE_MS, everyMs: 50 });
+  return shown;
 }
 
 function statusBar(s: string): string {

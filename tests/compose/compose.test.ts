@@ -10,6 +10,7 @@ import { up } from "../../shared/src/compose/run-compose.js";
 import { Event, Loop } from "../../shared/src/loop/index.js";
 import { ChatClient } from "../server/chat-client.js";
 import { freePort } from "../helpers/processes.js";
+import { Waiters } from "../helpers/waiters.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const composeFile = `${root}docker-compose.yml`;
@@ -63,16 +64,17 @@ describe("the production layout: compose services as plain processes on a produc
     const wsPort = await freePort();
     const env = { ...process.env, CHAT_TCP_PORT: String(tcpPort), CHAT_WS_PORT: String(wsPort), BOT_INTERVAL_S: "0.3", LOG_LEVEL: "warn" };
     const lines: string[] = [];
+    const said = new Waiters(() => lines.join("\n"));
+    const say = (line: string): void => {
+      lines.push(line);
+      said.notify();
+    };
     const stop = new Event();
-    const done = new Loop().run(up({ cwd: app, composeFile: join(app, "docker-compose.yml"), env, stop, say: (l) => lines.push(l) }));
+    const done = new Loop().run(up({ cwd: app, composeFile: join(app, "docker-compose.yml"), env, stop, say }));
     try {
-      const deadline = Date.now() + 30_000;
-      let alice: ChatClient | null = null;
-      while (alice === null) {
-        if (Date.now() > deadline) throw new Error(`the server never came up: ${lines.join("; ")}`);
-        alice = await ChatClient.join(tcpPort, "alice").catch(() => null);
-        if (alice === null) await new Promise((r) => setTimeout(r, 100));
-      }
+      // Healthy means its /healthz answered, and the server listens for netcat users before that.
+      await said.until(() => lines.includes("server is healthy"), "the server to be healthy", 30_000);
+      const alice = await ChatClient.join(tcpPort, "alice");
       await alice.waitFor(/QuoteBot joined|Online \(2\): QuoteBot, alice/);
       expect(await alice.waitFor(/<QuoteBot> .+ — .+/)).toMatch(/^\[\d\d:\d\d\] <QuoteBot> /);
       alice.send("hello from a plain process");

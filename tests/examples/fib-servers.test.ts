@@ -14,14 +14,11 @@ import type { RunningFibServer } from "../../shared/examples/fib-net.js";
 import { fib } from "../../shared/examples/fib.js";
 import { repoRoot, startLoopFibServer } from "./helpers.js";
 import { DEADLINE_MS, LineClient } from "./line-client.js";
+import { eventually } from "../helpers/waiters.js";
 
-/** Polls `condition` until it holds (for state that has no event of its own), failing after the deadline. */
-async function waitFor(what: string, condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + DEADLINE_MS;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+/** Waits for the server's count of client threads (no event announces a thread's exit: this polls). */
+function threadsBecome(server: () => ThreadsServer, count: number): Promise<void> {
+  return eventually(() => server().threads === count, `${count} client thread(s)`, { seen: () => `${server().threads} client thread(s)`, deadlineMs: DEADLINE_MS });
 }
 
 /** One server for a describe block: started before its tests, closed after them. */
@@ -148,12 +145,12 @@ describe("Version #1: a thread per client (fib-server-threads.ts)", () => {
     expect(await first.ask("1")).toBe("1");
     expect(await second.ask("2")).toBe("1");
     expect(server().clients).toBe(before + 2);
-    await waitFor("2 client threads", () => server().threads === 2); // the threads of earlier tests are gone
+    await threadsBecome(server, 2); // the threads of earlier tests are gone
     first.destroy();
-    await waitFor("1 client thread", () => server().threads === 1);
+    await threadsBecome(server, 1);
     expect(await second.ask("3")).toBe("2");
     second.destroy();
-    await waitFor("no client thread", () => server().threads === 0);
+    await threadsBecome(server, 0);
   });
 
   it("a client's large n blocks only that client's thread", async () => {

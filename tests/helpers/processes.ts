@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { createServer, type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
+import { Waiters } from "./waiters.js";
 
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -19,6 +20,8 @@ export interface RunningProcess {
   exited: Promise<number | null>;
   stdout(): string;
   stderr(): string;
+  /** Waits until `condition` holds, re-checking whenever the process writes or exits. */
+  until(condition: () => boolean, what: string): Promise<void>;
   kill(signal: NodeJS.Signals): void;
 }
 
@@ -31,12 +34,21 @@ export function startTsProcess(entry: string, env: Record<string, string>): Runn
   });
   let out = "";
   let err = "";
-  child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-  child.stderr.on("data", (c: Buffer) => (err += c.toString()));
+  let code: number | null | undefined;
+  const output = new Waiters(() => `stdout:\n${out}\nstderr:\n${err}${code === undefined ? "" : `\nexited with code ${code}`}`);
+  child.stdout.on("data", (c: Buffer) => ((out += c.toString()), output.notify()));
+  child.stderr.on("data", (c: Buffer) => ((err += c.toString()), output.notify()));
   return {
-    exited: new Promise((resolve) => child.on("exit", (code) => resolve(code))),
+    exited: new Promise((resolve) =>
+      child.on("exit", (exitCode) => {
+        code = exitCode;
+        output.notify();
+        resolve(exitCode);
+      }),
+    ),
     stdout: () => out,
     stderr: () => err,
+    until: (condition, what) => output.until(condition, what),
     kill: (signal) => child.kill(signal),
   };
 }

@@ -1,17 +1,31 @@
 /**
- * "Wait until this holds" for test clients that record what they receive: each arrival calls
- * `notify()`, and every pending `until` re-checks its condition. A generous deadline turns a
- * missing event into a clear failure showing what did arrive.
+ * How tests wait: for the event they expect, never for a fixed time.
+ *
+ * - `Waiters`, when something can announce a change (a line received, a log entry, a process's
+ *   output, a view redrawn): each arrival calls `notify()`, and every pending `until` re-checks
+ *   its condition.
+ * - `eventually`, only when nothing announces the change (a tmux screen, a counter inside a loop,
+ *   an HTTP endpoint): it re-checks on a short timer.
+ *
+ * Both give up after a generous deadline (CI machines are loaded 2-core boxes), failing with what
+ * was awaited and what was seen instead.
  */
+export const DEADLINE_MS = 20_000;
+
+function timedOut(what: string, seen: string): Error {
+  return new Error(`timed out waiting for ${what}; saw instead:\n${seen}`);
+}
+
 export class Waiters {
   private pending: (() => void)[] = [];
 
-  constructor(private readonly describeReceived: () => string) {}
+  /** `describeSeen` tells, for a failure message, what did arrive. */
+  constructor(private readonly describeSeen: () => string) {}
 
-  until(condition: () => boolean, what: string, deadlineMs = 20_000): Promise<void> {
+  until(condition: () => boolean, what: string, deadlineMs = DEADLINE_MS): Promise<void> {
     if (condition()) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; got:\n${this.describeReceived()}`)), deadlineMs);
+      const timer = setTimeout(() => reject(timedOut(what, this.describeSeen())), deadlineMs);
       const check = (): void => {
         if (condition()) {
           clearTimeout(timer);
@@ -26,5 +40,22 @@ export class Waiters {
     const pending = this.pending;
     this.pending = [];
     for (const check of pending) check();
+  }
+}
+
+export interface EventuallyOptions {
+  /** What there is instead, for the failure message (e.g. the screen, the loop's dump). */
+  seen: () => string;
+  deadlineMs?: number;
+  /** How often to look again. */
+  everyMs?: number;
+}
+
+/** Re-checks `condition` until it holds, for state that no event announces (prefer `Waiters`). */
+export async function eventually(condition: () => boolean | Promise<boolean>, what: string, { seen, deadlineMs = DEADLINE_MS, everyMs = 20 }: EventuallyOptions): Promise<void> {
+  const end = Date.now() + deadlineMs;
+  while (!(await condition())) {
+    if (Date.now() > end) throw timedOut(what, seen());
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }

@@ -14,6 +14,7 @@ import {
   type Connection,
   type Operation,
 } from "../../shared/src/loop/index.js";
+import { eventually, Waiters } from "../helpers/waiters.js";
 
 /** A raw Node client (outside our loop), to drive the server side exactly. */
 function rawClient(port: number): Promise<Socket> {
@@ -124,7 +125,6 @@ describe("writing with backpressure", () => {
     const total = 4_000;
     const line = "x".repeat(1_000);
     let maxBuffered = 0;
-    let writerParkedOnDrain = false;
     const server = await startServer(function* (c) {
       for (let i = 0; i < total; i++) {
         yield* c.writer.write(`${String(i).padStart(6, "0")} ${line}\n`);
@@ -135,13 +135,9 @@ describe("writing with backpressure", () => {
     try {
       const client = await rawClient(server.port);
       client.pause(); // a slow consumer: reads nothing for now
-      // Wait until the server's writer task is parked waiting for the socket to drain.
-      const deadline = Date.now() + 20_000;
-      while (!writerParkedOnDrain) {
-        if (Date.now() > deadline) throw new Error("writer never parked on drain");
-        writerParkedOnDrain = /socket drain/.test(server.loop.dump());
-        await new Promise((r) => setTimeout(r, 5));
-      }
+      // Wait until the server's writer task is parked waiting for the socket to drain (a state
+      // inside the loop that nothing announces: polled).
+      await eventually(() => server.loop.tasks().some((t) => t.waitingOn.startsWith("socket drain")), "the writer to park on socket drain", { seen: () => server.loop.dump() });
       const received = receiveAll(client);
       client.resume();
       const text = await received;
@@ -156,8 +152,10 @@ describe("writing with backpressure", () => {
   });
   it("tryRead never waits, and `yield reader.readWait()` parks in the caller's own frame until bytes or EOF", async () => {
     const seen: (string | null | undefined)[] = [];
+    const looked = new Waiters(() => JSON.stringify(seen));
     const server = await startServer(function* (c) {
       seen.push(c.reader.tryRead()?.toString()); // nothing sent yet
+      looked.notify();
       for (;;) {
         const chunk = c.reader.tryRead();
         if (chunk === undefined) {
@@ -172,11 +170,7 @@ describe("writing with backpressure", () => {
     try {
       const client = await rawClient(server.port);
       const closed = receiveAll(client);
-      const deadline = Date.now() + 20_000;
-      while (seen.length === 0) {
-        if (Date.now() > deadline) throw new Error("the server never looked");
-        await new Promise((r) => setTimeout(r, 5)); // until the server has looked, before anything is sent
-      }
+      await looked.until(() => seen.length > 0, "the server to look, before anything is sent");
       client.end("ping");
       await closed;
       expect(seen[0]).toBeUndefined();
@@ -188,11 +182,13 @@ describe("writing with backpressure", () => {
 
   it("tryWrite sends at once on an idle socket and refuses while the socket still holds unsent bytes", async () => {
     const results: boolean[] = [];
+    const filled = new Waiters(() => JSON.stringify(results));
     const server = await startServer(function* (c) {
       results.push(c.writer.tryWrite("first\n")); // idle: goes straight out
       // Fill the socket until the kernel takes no more and Node holds the rest (the client reads nothing).
       for (let i = 0; i < 10_000 && c.writer.tryWrite("y".repeat(64 * 1024)); i++);
       results.push(c.writer.buffered > 0, c.writer.tryWrite("refused\n"));
+      filled.notify();
       yield* c.writer.write("last\n"); // the parking write still works and keeps the order
       yield* c.writer.end();
       results.push(c.writer.tryWrite("after end\n"));
@@ -200,11 +196,7 @@ describe("writing with backpressure", () => {
     try {
       const client = await rawClient(server.port);
       client.pause(); // read nothing until the server has seen its socket full
-      const deadline = Date.now() + 20_000;
-      while (results.length < 3) {
-        if (Date.now() > deadline) throw new Error("the socket never filled");
-        await new Promise((r) => setTimeout(r, 5));
-      }
+      await filled.until(() => results.length >= 3, "the server to fill the socket");
       const received = receiveAll(client);
       client.resume();
       const text = await received;
@@ -309,6 +301,7 @@ describe("connect, half-close and clean shutdown", () => {
 
   it("a read on a connection the peer resets throws the socket's error instead of hanging", async () => {
     let readOutcome = "";
+    const read = new Waiters(() => `read outcome: "${readOutcome}"`);
     const server = await startServer(function* (c) {
       try {
         const line = yield* c.reader.readLine();
@@ -316,13 +309,13 @@ describe("connect, half-close and clean shutdown", () => {
       } catch (e) {
         readOutcome = `error ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
       }
+      read.notify();
     });
     try {
       const client = await rawClient(server.port);
       client.write("partial line without newline");
       client.resetAndDestroy();
-      const deadline = Date.now() + 20_000;
-      while (readOutcome === "" && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      await read.until(() => readOutcome !== "", "the read to end");
       // Depending on timing the kernel reports the reset, or the bytes then EOF: never a hang.
       expect(readOutcome).toMatch(/^(error ECONNRESET|line partial line without newline)$/);
     } finally {
@@ -337,10 +330,9 @@ describe("an idle connection", () => {
     let received: string | null = "";
     const server = await startServer(function* (c) {
       const idle = spawn(c.reader.read(), { name: "idle reader" });
-      while (!/idle reader \[parked: socket readable/.test(dumped)) {
-        yield* sleep(1);
-        dumped = server.loop.dump();
-      }
+      const parked = (): boolean => server.loop.tasks().some((t) => t.name === "idle reader" && t.waitingOn.startsWith("socket readable"));
+      while (!parked()) yield* sleep(1);
+      dumped = server.loop.dump();
       yield* idle.halt();
       yield* c.writer.write("go\n"); // now the client sends its line
       received = yield* c.reader.readLine();

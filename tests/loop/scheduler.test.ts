@@ -1,6 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { BadYield, Deadlock, Loop, Queue, run, sleep, spawn, timeout, yieldNow, type Operation } from "../../shared/src/loop/index.js";
 import { runVirtual, virtualLoop } from "./helpers.js";
+import { eventually, Waiters } from "../helpers/waiters.js";
 
 function* worker(name: string, steps: number, log: string[]): Operation<void> {
   for (let i = 0; i < steps; i++) {
@@ -95,24 +96,29 @@ describe("the scheduler", () => {
   });
 
   it("timers far in the future are clamped for libuv instead of firing at once", async () => {
-    const loop = new Loop();
-    const stop = new Queue<null>();
-    const done = loop.run(function* () {
-      const release = loop.host.addWaker(); // the stop signal comes from outside
-      const far = spawn(sleep(2 ** 32)); // longer than setTimeout accepts (it would fire after 1 ms)
-      yield* stop.get();
-      yield* far.halt();
-      release();
-      return far.outcome;
-    });
-    await until(() => loop.pendingTimers === 1 && loop.waitingFor === "timer");
-    const turnsBefore = loop.stats.turns;
-    // Not waiting for an event here: this window is the measurement (a polling loop would turn
-    // every millisecond in it; a loaded machine can only make it turn less).
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(loop.stats.turns - turnsBefore).toBeLessThanOrEqual(1);
-    stop.tryPut(null);
-    expect(await done).toBe("cancelled");
+    // Node's setTimeout takes at most 2^31-1 ms; asked for more, it fires after 1 ms (and a loop
+    // that re-armed it would turn every millisecond). So: what the loop asks libuv for.
+    const hostTimers = vi.spyOn(globalThis, "setTimeout"); // calls through, recording the delays
+    try {
+      const loop = new Loop();
+      const stop = new Queue<null>();
+      const done = loop.run(function* () {
+        const release = loop.host.addWaker(); // the stop signal comes from outside
+        const far = spawn(sleep(2 ** 32), { name: "far sleeper" }); // longer than setTimeout accepts
+        yield* stop.get();
+        yield* far.halt();
+        release();
+        return far.outcome;
+      });
+      await eventually(() => loop.pendingTimers === 1 && loop.waitingFor === "timer", "the loop to arm a host timer for the far sleeper", { seen: () => loop.dump() });
+      const farDelays = hostTimers.mock.calls.map(([, ms]) => ms ?? 0).filter((ms) => ms > 2 ** 30);
+      expect(farDelays).toEqual([2 ** 31 - 1]); // asked once, for the longest delay Node honours
+      expect(loop.tasks().find((t) => t.name === "far sleeper")).toMatchObject({ state: "parked", waitingOn: `sleep ${2 ** 32} ms` });
+      stop.tryPut(null);
+      expect(await done).toBe("cancelled");
+    } finally {
+      hostTimers.mockRestore();
+    }
   });
 
   it("sleep(Infinity) parks until cancelled, and NaN delays are a clear error", async () => {
@@ -159,22 +165,29 @@ describe("the scheduler", () => {
     const loop = new Loop();
     const inbox = new Queue<string>();
     const seen: string[] = [];
+    const taken = new Waiters(() => `taken: ${JSON.stringify(seen)}\n${loop.dump()}`);
     const done = loop.run(function* () {
       const release = loop.host.addWaker(); // what a socket watcher does
       try {
         seen.push(yield* inbox.get()); // parked: only an outside callback can wake us
+        taken.notify();
         yield* sleep(5); // parked on a timer
         seen.push(yield* inbox.get());
       } finally {
         release();
       }
     });
-    await until(() => inbox.waitingGetters === 1);
+    const parkedOnInbox = (): Promise<void> => eventually(() => inbox.waitingGetters === 1, "the task to park on the inbox", { seen: () => loop.dump() });
+    await parkedOnInbox();
     expect(loop.waitingFor).toBe("io");
     inbox.tryPut("first"); // from outside the loop, like an I/O callback
-    await until(() => loop.pendingTimers === 1 && loop.readyCount === 0);
+    // The step that takes "first" goes on to sleep; this resumes once that turn has handed the
+    // wait to libuv, before libuv can fire any timer (the 5 ms are too short to poll for).
+    await taken.until(() => seen.length === 1, "the task to take the first item");
+    expect(loop.pendingTimers).toBe(1);
+    expect(loop.readyCount).toBe(0);
     expect(loop.waitingFor).toBe("timer");
-    await until(() => inbox.waitingGetters === 1);
+    await parkedOnInbox();
     expect(loop.waitingFor).toBe("io");
     inbox.tryPut("second");
     await done;
@@ -210,15 +223,6 @@ describe("the scheduler", () => {
   });
 });
 
-
-/** Waits (through host turns, never a fixed sleep) until `condition` holds. */
-async function until(condition: () => boolean, deadlineMs = 10_000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > deadlineMs) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-}
 
 describe("a turn's time budget", () => {
   it("slow steps end a turn early, so that libuv polls I/O between them", async () => {

@@ -3,7 +3,7 @@ import { request } from "node:http";
 import { connect, type Server, type Socket } from "node:net";
 import { describe, expect, it } from "vitest";
 import type { ServerEvent } from "../../shared/src/protocol/index.js";
-import { Waiters } from "../helpers/waiters.js";
+import { eventually, Waiters } from "../helpers/waiters.js";
 import { ChatClient, startServer, type RunningServer } from "./chat-client.js";
 import { WsClient } from "./ws-client.js";
 
@@ -242,16 +242,13 @@ async function footprint(s: RunningServer): Promise<Footprint> {
   };
 }
 
-/** Waits (polling, with a generous deadline) until nothing counts more than it did `before`. */
+/** Waits until nothing counts more than it did `before` (counters and sockets announce nothing: this polls). */
 async function backTo(s: RunningServer, before: Footprint): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const now = await footprint(s);
-    const over = (Object.keys(before) as (keyof Footprint)[]).filter((k) => !(now[k] <= before[k]));
-    if (over.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`left behind (${over.join(", ")}): ${JSON.stringify(now)}\nbefore: ${JSON.stringify(before)}\n${s.loop.dump()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  let now = before;
+  const over = (): (keyof Footprint)[] => (Object.keys(before) as (keyof Footprint)[]).filter((k) => !(now[k] <= before[k]));
+  await eventually(async () => ((now = await footprint(s)), over().length === 0), `nothing to count more than before: ${JSON.stringify(before)}`, {
+    seen: () => `more ${over().join(", ")}: ${JSON.stringify(now)}\n${s.loop.dump()}`,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -42,11 +42,7 @@ describe("the server process (npm run server)", () => {
     const port = await freePort();
     const p = startProcess({ CHAT_HOST: "127.0.0.1", CHAT_TCP_PORT: String(port), CHAT_WS_PORT: String(await freePort()), LOG_LEVEL: "info" });
     try {
-      const deadline = Date.now() + 20_000;
-      while (!p.stdout().includes("listening for netcat users")) {
-        if (Date.now() > deadline) throw new Error(`server did not start: ${p.stderr()}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await p.until(() => p.stdout().includes("listening for netcat users"), "the server to listen");
       const alice = await ChatClient.join(port, "alice");
       alice.send("hi there");
       await alice.waitFor(/<alice> hi there$/);

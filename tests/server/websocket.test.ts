@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { PROTOCOL_VERSION, type ErrorEvent, type MessageEvent, type WelcomeEvent } from "../../shared/src/protocol/index.js";
 import { ChatClient, startServer } from "./chat-client.js";
 import { WsClient } from "./ws-client.js";
+import { eventually } from "../helpers/waiters.js";
 import type { LoopSnapshot } from "../../shared/src/loop/index.js";
 
 function httpGet(port: number, path: string): Promise<{ status: number; body: string; type: string }> {
@@ -222,12 +223,10 @@ describe("the HTTP endpoint", () => {
       flooder.socket.write(Array.from({ length: 500 }, (_, i) => `spam ${i}\r\n`).join(""));
       await alice.waitFor(/^\* flooder left \(flooding/);
       // The flooder's session ends a moment after its leave notice (its outbox flushes first).
-      let metrics = await httpGet(s.server.wsPort, "/metrics");
-      for (const deadline = Date.now() + 20_000; !metrics.body.includes('loopchat_connections{transport="tcp"} 1\n'); ) {
-        if (Date.now() > deadline) throw new Error(`the flooder's connection stayed open:\n${metrics.body}`);
-        await new Promise((r) => setTimeout(r, 20));
-        metrics = await httpGet(s.server.wsPort, "/metrics");
-      }
+      let metrics = { status: 0, body: "(not fetched)", type: "" };
+      await eventually(async () => (metrics = await httpGet(s.server.wsPort, "/metrics")).body.includes('loopchat_connections{transport="tcp"} 1\n'), "the flooder's connection to be gone from /metrics", {
+        seen: () => metrics.body,
+      });
       expect(metrics.status).toBe(200);
       expect(metrics.type).toBe("text/plain; version=0.0.4");
       const samples = metrics.body.split("\n").filter((l) => l !== "" && !l.startsWith("#"));

@@ -3,22 +3,26 @@ import { WebSocketServer, type WebSocket } from "ws";
 import { describe, expect, it } from "vitest";
 import { Loop, sleep, spawn } from "../../shared/src/loop/index.js";
 import { WsConnection } from "../../shared/src/ws/index.js";
+import { eventually, Waiters } from "../helpers/waiters.js";
 
 describe("WsConnection", () => {
   it("several tasks sending to a peer that stops reading all park on backpressure, and all resume when it reads", async () => {
     const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
     await new Promise<void>((resolve) => wss.once("listening", () => resolve()));
     const received: string[] = [];
+    const arrivals = new Waiters(() => `${received.length} frames received`);
     let peerSocket: Socket | null = null;
     wss.on("connection", (ws: WebSocket, request) => {
       peerSocket = request.socket;
       peerSocket.pause(); // a slow reader
-      ws.on("message", (data) => received.push(data.toString()));
+      ws.on("message", (data) => {
+        received.push(data.toString());
+        arrivals.notify();
+      });
     });
     const port = (wss.address() as AddressInfo).port;
     const loop = new Loop();
     const frame = "x".repeat(10_000);
-    let bothParked = false;
     const done = loop.run(function* () {
       const connection = yield* WsConnection.connect(`ws://127.0.0.1:${port}`, { highWaterBytes: 64 * 1024 });
       const senders = ["a", "b"].map((name) =>
@@ -32,18 +36,12 @@ describe("WsConnection", () => {
       for (const s of senders) yield* s.join();
       connection.close();
     });
-    const deadline = Date.now() + 20_000;
-    while (!bothParked) {
-      if (Date.now() > deadline) throw new Error("the senders never both parked");
-      bothParked = (loop.dump().match(/\[parked: websocket drain\]/g) ?? []).length === 2;
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    // Parked is a state inside the loop that nothing announces: polled.
+    const onDrain = (): number => loop.tasks().filter((t) => t.name.startsWith("sender ") && t.waitingOn === "websocket drain").length;
+    await eventually(() => onDrain() === 2, "both senders to park on websocket drain", { seen: () => loop.dump() });
     (peerSocket as Socket | null)?.resume();
     await done;
-    await new Promise<void>((resolve) => {
-      const check = (): void => (received.length === 3000 ? resolve() : void setTimeout(check, 5));
-      check();
-    });
+    await arrivals.until(() => received.length === 3000, "all 3000 frames");
     for (const name of ["a", "b"]) {
       const mine = received.filter((m) => m.startsWith(name)).map((m) => Number(m.slice(1, m.indexOf(" "))));
       expect(mine).toEqual(Array.from({ length: 1500 }, (_, i) => i));
@@ -104,13 +102,16 @@ describe("WsConnection.connect", () => {
       const loop = new Loop();
       const outcome = await loop.run(function* () {
         const attempt = spawn(WsConnection.connect(`ws://127.0.0.1:${port}/ws`), { name: "connect" });
-        while (!/websocket open/.test(loop.dump())) yield* sleepFor(1);
+        const connecting = (): boolean => loop.tasks().some((t) => t.name === "connect" && t.waitingOn.startsWith("websocket open"));
+        while (!connecting()) yield* sleep(1);
         yield* attempt.halt();
         return attempt.outcome;
       });
       expect(outcome).toBe("cancelled");
-      // Give the terminated socket's late 'error' event its turn, then check nothing escaped.
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // The terminated socket emits its late 'error' and then 'close', which releases the
+      // connection's hold on the loop: once the hold is gone, the error has had its turn.
+      // (Were it uncaught, 'close' would never come and this would time out.)
+      await eventually(() => loop.host.wakers === 0, "the cancelled socket's 'error' and 'close'", { seen: () => `${loop.host.wakers} held; uncaught: ${uncaught.map(String).join("; ")}` });
       expect(uncaught).toEqual([]);
     } finally {
       process.off("uncaughtException", onUncaught);
@@ -118,7 +119,3 @@ describe("WsConnection.connect", () => {
     }
   });
 });
-
-function* sleepFor(ms: number) {
-  yield* sleep(ms);
-}
