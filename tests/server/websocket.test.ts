@@ -271,3 +271,45 @@ describe("the HTTP endpoint", () => {
     expect(ws.socket.readyState).toBe(WebSocket.CLOSED);
   });
 });
+
+describe("one set of commands and one write path for both transports", () => {
+  it("holds a WebSocket /msg to the line limit, as a typed line is held, and cuts long quit reasons on both", async () => {
+    const s = await startServer();
+    try {
+      const nc = await ChatClient.join(s.port, "netcat");
+      const ws = await WsClient.join(s.server.wsPort, "webby");
+      ws.send({ type: "msg", to: "netcat", text: "x".repeat(1025) });
+      expect(await ws.waitFor((e) => e.type === "error")).toEqual({ type: "error", code: "line-too-long", text: "line too long (the limit is 1024 bytes); it was not sent" });
+      ws.send({ type: "msg", to: "netcat", text: "y".repeat(1024) });
+      expect(await nc.waitFor(/\[private\]/)).toContain("y".repeat(1024));
+
+      const long = "z".repeat(300);
+      nc.send(`/quit ${long}`);
+      expect(await ws.waitFor((e) => e.type === "left")).toMatchObject({ name: "netcat", reason: `quit: ${"z".repeat(200)}` });
+      const other = await WsClient.join(s.server.wsPort, "other");
+      ws.send({ type: "quit", reason: long });
+      expect(await other.waitFor((e) => e.type === "left" && e.name === "webby")).toMatchObject({ reason: `quit: ${"z".repeat(200)}` });
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("writes a message to idle members on the spot: no task starts, whatever their transport", async () => {
+    const s = await startServer();
+    try {
+      const nc = await ChatClient.join(s.port, "netcat");
+      const ws = await WsClient.join(s.server.wsPort, "webby");
+      await nc.waitFor(/webby joined/);
+      const spawnedBefore = s.loop.stats.spawned;
+      nc.send("hello, idle sockets");
+      await ws.waitFor((e) => e.type === "message" && e.text === "hello, idle sockets");
+      await nc.waitFor(/<netcat> hello, idle sockets/);
+      ws.send({ type: "say", text: "and back" });
+      await nc.waitFor(/<webby> and back/);
+      await ws.waitFor((e) => e.type === "message" && e.text === "and back");
+      expect(s.loop.stats.spawned - spawnedBefore).toBe(0);
+    } finally {
+      await s.stop();
+    }
+  });
+});
