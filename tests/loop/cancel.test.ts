@@ -265,8 +265,8 @@ describe("timeout(ms, op)", () => {
 
 describe("interrupts when the loop runs late (found by the model test)", () => {
   // A late loop (a step that blocked, here VirtualClock.advance) fires several timers in one turn.
-  // An interrupt that arrived while a timeout's expiry was pending used to be dropped, and the
-  // timeout then withdrew its own expiry, so neither arrived.
+  // An interrupt that arrives while a timeout's expiry is pending must wait its turn: if it were
+  // dropped, and the timeout then withdrew its own expiry, neither would arrive.
 
   it("a child that fails still interrupts its parent when the parent's timeout expiry is pending", async () => {
     const { loop, clock } = virtualLoop();

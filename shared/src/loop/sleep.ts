@@ -14,7 +14,7 @@ export function* sleep(ms: number): Operation<void> {
   yield park(task, `sleep ${ms} ms`, abortSleep, task.loop.callLater(ms, wakeSleeper, task));
 }
 
-// Shared callbacks instead of two closures per sleep: a chat server sleeps a lot.
+// The sleeping task rides in the timer, its timer in `task.waitData`: no closure per sleep.
 function wakeSleeper(timer: Timer): void {
   const task = timer.data as Task<unknown>;
   task.waitData = undefined;

@@ -93,7 +93,7 @@ export class WaitList {
   }
 }
 
-/** One shared abort function for every wait list: no closure per park. */
+/** The abort of every wait list's parks. */
 function abortWait(task: Task<unknown>): void {
   task.waitList?.remove(task);
   task.waitData = undefined;

@@ -1,6 +1,6 @@
 /**
  * What the room says, independent of any transport: the netcat transport renders these as text
- * lines, the WebSocket transport (issue 4) as JSON. One type per type of event.
+ * lines, the WebSocket transport as JSON. One type per type of event.
  * Times are milliseconds since the epoch.
  */
 

@@ -104,8 +104,8 @@ export class SocketWatch {
 }
 
 // ---------------------------------------------------------------------------------------
-// The socket's listeners: module-level functions rather than closures, so that an idle
-// connection costs no function objects. Node calls a listener with `this` = the socket.
+// The socket's listeners, shared by every socket (see "Why parks cost no frame" in
+// shared/README.md). Node calls a listener with `this` = the socket.
 // ---------------------------------------------------------------------------------------
 
 const kWatch = Symbol("SocketWatch");
@@ -144,8 +144,7 @@ function onClose(this: WatchedSocket): void {
 }
 
 // ---------------------------------------------------------------------------------------
-// What a parked reader or writer needs: shared functions, with the watch in `task.waitData`
-// (as sleep() keeps its timer there), instead of a closure and a string per park.
+// What a parked reader or writer needs, with the watch in `task.waitData`.
 // ---------------------------------------------------------------------------------------
 
 function abortRead(task: Task<unknown>): void {
