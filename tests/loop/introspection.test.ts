@@ -1,22 +1,23 @@
 import { describe, expect, it } from "vitest";
-import { Loop, LoopMetrics, Queue, scope, sleep, spawn, suspendForever, yieldNow, type LoopLogger } from "../../shared/src/loop/index.js";
+import { Loop, LoopMetrics, Queue, scope, sleep, spawn, suspendForever, yieldNow, type LoopLogger, type Operation } from "../../shared/src/loop/index.js";
 import { RecentActivity } from "../../shared/src/loop/activity.js";
 import { virtualLoop } from "./helpers.js";
+
+/** A server-like task tree: a scope with a reader parked on a queue and a sleeping keepalive. */
+function serverTree(): Operation<void> {
+  return scope(function* (s) {
+    s.spawn(new Queue<string>().get(), { name: "reader alice" });
+    s.spawn(sleep(5_000), { name: "keepalive" });
+    yield* suspendForever();
+  });
+}
 
 describe("introspection", () => {
   it("dump() prints the task tree with each task's state and what it waits on", async () => {
     const { loop } = virtualLoop();
     let snapshot = "";
     await loop.run(function* () {
-      const q = new Queue<string>();
-      const server = spawn(
-        scope(function* (s) {
-          s.spawn(q.get(), { name: "reader alice" });
-          s.spawn(sleep(5_000), { name: "keepalive" });
-          yield* suspendForever();
-        }),
-        { name: "server" },
-      );
+      const server = spawn(serverTree(), { name: "server" });
       yield* sleep(1);
       snapshot = loop.dump();
       yield* server.halt();
@@ -35,15 +36,7 @@ describe("introspection", () => {
     const { loop } = virtualLoop();
     let listed: ReturnType<Loop["tasks"]> = [];
     await loop.run(function* () {
-      const q = new Queue<string>();
-      const server = spawn(
-        scope(function* (s) {
-          s.spawn(q.get(), { name: "reader alice" });
-          s.spawn(sleep(5_000), { name: "keepalive" });
-          yield* suspendForever();
-        }),
-        { name: "server" },
-      );
+      const server = spawn(serverTree(), { name: "server" });
       const finished = spawn(yieldNow(), { name: "finished" });
       yield* finished.join();
       yield* sleep(1);

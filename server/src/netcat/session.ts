@@ -1,13 +1,13 @@
 import { currentTask, type Connection, type Operation } from "../../../shared/src/loop/index.js";
 import type { ErrorEvent } from "../../../shared/src/protocol/index.js";
-import { runCommand, type CommandContext } from "../room/commands.js";
+import { runCommand } from "../room/commands.js";
 import type { Member } from "../room/member.js";
 import { Outbox } from "../room/outbox.js";
 import type { Room } from "../room/room.js";
 import { droppedForFlooding, TokenBucket } from "../session/flood-control.js";
 import { lineTooLong, type SessionCounter, type SessionLimits } from "../session/limits.js";
 import type { SessionLog } from "../session/log.js";
-import { enterRoom, leaveReason, leaveRoom } from "../session/membership.js";
+import { enterRoom, leaveReason, leaveRoom, leaving, MemberCommands } from "../session/membership.js";
 import { chooseName, type NameDialog } from "../session/name-step.js";
 import { isBlank } from "../text/index.js";
 import { NetcatInput } from "./input.js";
@@ -72,8 +72,7 @@ function* inRoom(input: NetcatInput, room: Room, member: Member, limits: Session
   let reason = "connection closed";
   try {
     let bucket: TokenBucket | null = null; // made on the first line: an idle member needs none
-    let quitReason: string | null = null;
-    let ctx: CommandContext | null = null; // made on the first command, like the bucket
+    let commands: MemberCommands | null = null; // made on the first command, like the bucket
     for (;;) {
       // input.next() spelled out, so that an idle member's reader parks in this frame (see
       // "Why parks cost no frame" in shared/README.md).
@@ -98,18 +97,14 @@ function* inRoom(input: NetcatInput, room: Room, member: Member, limits: Session
       const text = line.text.trim();
       yield* (bucket ??= new TokenBucket(limits.linesPerSecond, limits.burst)).take(); // a flooder waits here; everyone else is unaffected
       if (text.startsWith("/")) {
-        ctx ??= { room, member, reply: (event) => room.tell(member, event), quit: (why) => (quitReason = why) };
-        yield* runCommand(ctx, text);
-        if (quitReason !== null) {
-          reason = quitReason;
-          return;
-        }
+        yield* runCommand((commands ??= new MemberCommands(room, member)), text);
       } else {
         log.debug({ text }, "message");
         yield* room.say(member, text);
       }
-      if (member.kickedFor !== null) {
-        reason = member.kickedFor;
+      const why = leaving(member, commands);
+      if (why !== null) {
+        reason = why;
         return;
       }
     }

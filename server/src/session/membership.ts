@@ -1,4 +1,6 @@
 import { Cancelled, maybeCurrentTask, timeout, type Operation } from "../../../shared/src/loop/index.js";
+import type { ServerEvent } from "../../../shared/src/protocol/index.js";
+import type { CommandContext } from "../room/commands.js";
 import type { Member } from "../room/member.js";
 import type { Room } from "../room/room.js";
 import type { SessionLog } from "./log.js";
@@ -20,6 +22,29 @@ import type { SessionLog } from "./log.js";
 export function* enterRoom(room: Room, member: Member, log: SessionLog): Operation<void> {
   log.info("joined");
   yield* room.enter(member);
+}
+
+/** A member's commands: answers go to them alone, through the room's queue; /quit is remembered. */
+export class MemberCommands implements CommandContext {
+  quitReason: string | null = null;
+
+  constructor(
+    readonly room: Room,
+    readonly member: Member,
+  ) {}
+
+  reply(event: ServerEvent): Operation<void> {
+    return this.room.tell(this.member, event);
+  }
+
+  quit(reason: string): void {
+    this.quitReason = reason;
+  }
+}
+
+/** Why the member must leave now (it quit, or the room dropped it), or null to go on reading. */
+export function leaving(member: Member, commands: MemberCommands | null): string | null {
+  return commands?.quitReason ?? member.kickedFor;
 }
 
 /** Why a member's read loop ended with `error`: kicked, connection lost, or the server stops. */

@@ -1,14 +1,14 @@
 import { currentTask, sleep, spawn, type Operation } from "../../../shared/src/loop/index.js";
 import { decodeClientCommand, encodeServerEvent, type ClientCommand, type ErrorEvent } from "../../../shared/src/protocol/index.js";
 import type { WsConnection } from "../../../shared/src/ws/index.js";
-import { runJsonCommand, type CommandContext } from "../room/commands.js";
+import { runJsonCommand } from "../room/commands.js";
 import type { Member } from "../room/member.js";
 import { Outbox } from "../room/outbox.js";
 import type { Room } from "../room/room.js";
 import { droppedForFlooding, TokenBucket } from "../session/flood-control.js";
 import { lineTooLong, type SessionLimits } from "../session/limits.js";
 import type { SessionLog } from "../session/log.js";
-import { enterRoom, leaveReason, leaveRoom } from "../session/membership.js";
+import { enterRoom, leaveReason, leaveRoom, leaving, MemberCommands } from "../session/membership.js";
 import { chooseName, type NameDialog } from "../session/name-step.js";
 import { isBlank, sanitize } from "../text/index.js";
 import { jsonCodec } from "./json-codec.js";
@@ -71,8 +71,7 @@ function* inRoom(connection: WsConnection, room: Room, member: Member, limits: S
   let reason = "connection closed";
   try {
     let bucket: TokenBucket | null = null; // made on the first command: an idle member needs none
-    let quitReason: string | null = null;
-    let ctx: CommandContext | null = null; // made on the first command, like the bucket
+    let commands: MemberCommands | null = null; // made on the first command, like the bucket
     for (;;) {
       const frame = yield* connection.receive();
       if (frame === null) {
@@ -99,15 +98,11 @@ function* inRoom(connection: WsConnection, room: Room, member: Member, limits: S
       } else if (command.type === "say") {
         if (!isBlank(command.text)) yield* room.say(member, command.text);
       } else if (!("text" in command) || !isBlank(command.text)) {
-        ctx ??= { room, member, reply: (event) => room.tell(member, event), quit: (why) => (quitReason = why) };
-        yield* runJsonCommand(ctx, command);
-        if (quitReason !== null) {
-          reason = quitReason;
-          return;
-        }
+        yield* runJsonCommand((commands ??= new MemberCommands(room, member)), command);
       }
-      if (member.kickedFor !== null) {
-        reason = member.kickedFor;
+      const why = leaving(member, commands);
+      if (why !== null) {
+        reason = why;
         return;
       }
     }
