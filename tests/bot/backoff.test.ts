@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Backoff } from "../../shared/src/retry/backoff.js";
 import { Cooldown } from "../../bot/src/cooldown.js";
-import { seededRandom } from "../../bot/src/random.js";
+import { seededRandom } from "../helpers/seeded-random.js";
 
 describe("Backoff (exponential, full jitter)", () => {
   it("keeps every delay within [0, ceiling], the ceiling doubling from the base up to the cap", () => {

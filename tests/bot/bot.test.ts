@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
 import { loadQuotes, BUNDLED_QUOTES_FILE, QuoteDeck } from "../../bot/src/quotes.js";
 import type { QuoteBotOptions } from "../../bot/src/bot.js";
-import { seededRandom } from "../../bot/src/random.js";
+import { seededRandom } from "../helpers/seeded-random.js";
 import { ChatClient, startServer, type RunningServer } from "../server/chat-client.js";
 import { linesMatching, messagesFrom, startBot, waitForLines, type RunningBot } from "./helpers.js";
 

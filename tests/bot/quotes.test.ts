@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { seededRandom } from "../../bot/src/random.js";
+import { seededRandom } from "../helpers/seeded-random.js";
 import { BUNDLED_QUOTES_FILE, formatQuote, loadQuotes, parseQuotes, QuoteDeck, QuotesError, type Quote } from "../../bot/src/quotes.js";
 
 describe("the quotes file", () => {

@@ -1,16 +1,6 @@
 /** Helpers to feed one byte stream in many different chunkings. */
 
-/** mulberry32: a tiny seeded PRNG, so "random" chunkings are the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from "../../helpers/seeded-random.js";
 
 /** Cuts `bytes` at arbitrary points (each reduced modulo the length; repeats make empty chunks). */
 export function cutAnywhere(bytes: Uint8Array, points: readonly number[]): Uint8Array[] {

@@ -1,6 +1,6 @@
 /**
- * A seedable random source, so that tests can replay the deck's order and the backoff's jitter.
- * mulberry32: 32 bits of state, fast, and plenty for shuffling quotes (not for secrets).
+ * A seedable random source, so that a test's "random" choices (chunkings, churn, a deck's order, a
+ * backoff's jitter) are the same on every run. mulberry32: 32 bits of state, fast, not for secrets.
  */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
