@@ -5,6 +5,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { connect, type Socket } from "node:net";
+import { percentile } from "../common/percentile.js";
+import { sleep } from "../common/sleep.js";
 import { footprintOf, tcpExtCounter, type Metrics, type ProcMemory } from "./monitor.js";
 import {
   clientFrame,
@@ -16,7 +18,6 @@ import {
   LineClient,
   OPCODE,
   openSocket,
-  sleep,
   until,
   upgradeRequest,
   withDeadline,
@@ -61,12 +62,6 @@ async function closeAll(sockets: Socket[], ms = 10_000): Promise<void> {
   for (const s of sockets) s.destroy();
   await until(() => sockets.every((s) => s.destroyed), ms);
   await Promise.race([Promise.all(sockets.map(closed)), sleep(ms)]);
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -392,9 +387,10 @@ const connectionFlood: Attack = {
       ),
     );
     const failed = [...failures].map(([why, n]) => `${n} ${why}`).join(", ") || "none";
+    const sortedMs = [...connectMs].sort((a, b) => a - b);
     ctx.note(
-      `${connectMs.length}/${FLOOD_CONNECTIONS} connected (all fired at once); connect time p50 ${percentile(connectMs, 50).toFixed(0)} ms, ` +
-        `p99 ${percentile(connectMs, 99).toFixed(0)} ms, max ${percentile(connectMs, 100).toFixed(0)} ms (the listen backlog is 511; over ~1 s means a SYN was retried); failed: ${failed}`,
+      `${connectMs.length}/${FLOOD_CONNECTIONS} connected (all fired at once); connect time p50 ${percentile(sortedMs, 0.5).toFixed(0)} ms, ` +
+        `p99 ${percentile(sortedMs, 0.99).toFixed(0)} ms, max ${percentile(sortedMs, 1).toFixed(0)} ms (the listen backlog is 511; over ~1 s means a SYN was retried); failed: ${failed}`,
     );
     const m = ctx.memory();
     ctx.phase("idle");

@@ -4,6 +4,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
+import { nearestRank } from "../common/percentile.js";
 import { processMemoryKb } from "../server/servers.js";
 import { HOST } from "./wire.js";
 
@@ -209,7 +210,7 @@ export function histogramDelta(before: Map<string, number>, after: Map<string, n
   const delta = b.map(([le, n], i) => [le, n - (a[i] as [number, number])[1]] as [number, number]);
   const count = (delta[delta.length - 1] as [number, number])[1];
   const bound = (target: number): number => (delta.find(([, n]) => n >= target)?.[0] ?? Infinity) * 1000;
-  return { count, p99Ms: count === 0 ? 0 : bound(Math.ceil(count * 0.99)), maxMs: count === 0 ? 0 : bound(count) };
+  return { count, p99Ms: count === 0 ? 0 : bound(nearestRank(0.99, count)), maxMs: count === 0 ? 0 : bound(count) };
 }
 
 /** A TcpExt counter from /proc/net/netstat (system-wide, e.g. "ListenOverflows"); NaN if unreadable. */

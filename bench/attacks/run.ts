@@ -26,6 +26,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
+import { sleep } from "../common/sleep.js";
 import { clockTicksPerSecond } from "../loop/machine.js";
 import { startServer, type RunningServer } from "../server/servers.js";
 import { ATTACKS, type Attack, type AttackReport } from "./attacks.js";
@@ -45,7 +46,7 @@ import {
 } from "./monitor.js";
 import { Pair } from "./pair-control.js";
 import type { FinalStats, WindowStats } from "./pair.js";
-import { sleep, withDeadline } from "./wire.js";
+import { withDeadline } from "./wire.js";
 
 const WARMUP_MS = 1_500;
 /** After the footprint is back: how much longer to wait before a last look at memory (does it come back?). */

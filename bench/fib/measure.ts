@@ -4,8 +4,9 @@
  * percentiles, and a sampler of the server's process tree while it is under load.
  */
 import { readFileSync } from "node:fs";
+import { median, percentile } from "../common/percentile.js";
+import { sleep } from "../common/sleep.js";
 import { clockTicksPerSecond, sampleBusy } from "../loop/machine.js";
-import { percentile } from "../loop/stats.js";
 import { fib } from "../../shared/examples/fib.js";
 import { snapshot, type TreeSnapshot } from "./proc.js";
 
@@ -43,8 +44,7 @@ export function timeFib(n: number, reps: number): number {
     fib(n);
     times.push(performance.now() - start);
   }
-  times.sort((a, b) => a - b);
-  return times[times.length >> 1] as number;
+  return median(times);
 }
 
 export interface FibTiming {
@@ -136,5 +136,3 @@ export function ownCpuPct(since: NodeJS.CpuUsage, wallMs: number): number {
   const used = process.cpuUsage(since);
   return (100 * (used.user + used.system)) / 1000 / wallMs;
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

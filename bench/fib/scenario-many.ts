@@ -10,7 +10,8 @@
  * the time limit are also watched while a batch connects and while we wait for answers.
  */
 import { FibClient, openMany } from "./clients.js";
-import { machineState, sleep, type MachineState } from "./measure.js";
+import { sleep } from "../common/sleep.js";
+import { machineState, type MachineState } from "./measure.js";
 import { snapshot, type TreeSnapshot } from "./proc.js";
 import { startFibServer, type FibServer, type StopResult, type Version } from "./servers.js";
 

@@ -13,6 +13,7 @@
  * asked), with stdout piped: the port is in the server's "listening on HOST:PORT" line.
  */
 import type { ChildProcess } from "node:child_process";
+import { sleep } from "../common/sleep.js";
 import { spawnPinned } from "../server/servers.js";
 import { fileURLToPath } from "node:url";
 import { isAlive, processTree } from "./proc.js";
@@ -164,7 +165,7 @@ export async function startFibServer(version: Version, options: StartOptions): P
       for (let waited = 0; waited <= 2_000; waited += 100) {
         leftovers = family.filter(isAlive);
         if (leftovers.length === 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await sleep(100);
       }
       for (const p of leftovers) {
         try {

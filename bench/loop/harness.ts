@@ -4,7 +4,7 @@
  * scenario twice (cold, then warm) and prints one JSON line for the driver (run.ts).
  */
 import { performance } from "node:perf_hooks";
-import { percentile } from "./stats.js";
+import { percentile } from "../common/percentile.js";
 
 export type Scenario = "a" | "b" | "c";
 

@@ -11,7 +11,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
-import { setTimeout as delay } from "node:timers/promises";
+import { sleep } from "../common/sleep.js";
 import { clockTicksPerSecond, loadAverage, processCpuTicks, sampleBusy, voluntarySwitches } from "./machine.js";
 
 interface Child {
@@ -64,13 +64,13 @@ async function main(): Promise<void> {
   try {
     const children: Child[] = [];
     for (const child of started) children.push({ ...child, answer: await ask(child.port) });
-    await delay(settle * 1000); // start-up work (module loading, JIT, the memory reducer's GC) is not idling
+    await sleep(settle * 1000); // start-up work (module loading, JIT, the memory reducer's GC) is not idling
     const busy = await sampleBusy(250);
     const switches0 = children.map((c) => voluntarySwitches(c.pid) ?? NaN);
     // ticks[i][k]: CPU ticks of child i at second k of the window.
     const ticks = children.map((c) => [processCpuTicks(c.pid) ?? NaN]);
     for (let k = 1; k <= seconds; k++) {
-      await delay(1000);
+      await sleep(1000);
       children.forEach((c, i) => ticks[i]?.push(processCpuTicks(c.pid) ?? NaN));
     }
     const switches1 = children.map((c) => voluntarySwitches(c.pid) ?? NaN);

@@ -5,7 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { setTimeout as delay } from "node:timers/promises";
+import { sleep } from "../common/sleep.js";
 
 interface CpuTimes {
   busy: number;
@@ -39,7 +39,7 @@ export async function sampleBusy(ms: number): Promise<BusySample> {
   const cores = cpus().length;
   const names = ["cpu", ...Array.from({ length: cores }, (_, k) => `cpu${k}`)];
   const before = names.map(readCpuTimes);
-  await delay(ms);
+  await sleep(ms);
   const after = names.map(readCpuTimes);
   const pct = (a: CpuTimes | null | undefined, b: CpuTimes | null | undefined): number =>
     a == null || b == null || b.total === a.total ? NaN : (100 * (b.busy - a.busy)) / (b.total - a.total);

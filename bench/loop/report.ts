@@ -5,7 +5,7 @@
  */
 import type { ChildReport, IterationResult, Scenario } from "./harness.js";
 import type { BusySample } from "./machine.js";
-import { median } from "./stats.js";
+import { median } from "../common/percentile.js";
 
 export const IMPLS = ["loop", "async", "effection", "asyncio"] as const;
 export type Impl = (typeof IMPLS)[number];

@@ -5,6 +5,7 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { sleep } from "../common/sleep.js";
 import { Histogram } from "./histogram.js";
 import type { ConnectResult, LoadCommand, LoadReply, Report, SendResult } from "./load-protocol.js";
 import { spawnPinned } from "./servers.js";
@@ -137,7 +138,7 @@ export class LoadGenerator {
     for (;;) {
       const t = await this.totals();
       if (done(t) || Date.now() >= deadline) return t;
-      await new Promise((r) => setTimeout(r, everyMs));
+      await sleep(everyMs);
     }
   }
 

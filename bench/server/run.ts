@@ -12,7 +12,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { commandVersion, hasCommand, idlestCore, loadAverage, sampleBusy } from "../loop/machine.js";
-import { median } from "../loop/stats.js";
+import { median } from "../common/percentile.js";
 import { RUNNERS, SCENARIOS, type Metrics, type Outcome, type ScenarioId, type Setup } from "./scenarios.js";
 import { ALL_SERVERS, repoRoot, SERVER_TITLES, SERVERS, type ServerKind } from "./servers.js";
 

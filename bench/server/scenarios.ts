@@ -2,6 +2,7 @@
  * The four server scenarios of issue 7. Each starts its server fresh, drives it with the load
  * generator, and returns plain numbers; the driver repeats them and builds the tables.
  */
+import { sleep } from "../common/sleep.js";
 import { clockTicksPerSecond } from "../loop/machine.js";
 import { LoadGenerator, type Totals } from "./load.js";
 import { monotonicUs } from "./load-protocol.js";
@@ -153,10 +154,10 @@ export function saturation(kind: ServerKind, setup: Setup): Promise<Outcome> {
 export function capacity(kind: ServerKind, setup: Setup): Promise<Outcome> {
   const clients = setup.quick ? 2_000 : 10_000;
   return withServer(kind, setup, false, async (server, load) => {
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     const before = server.memoryKb().rss;
     const connected = await load.connect(server.host, server.port, clients, { concurrency: 200, deadlineMs: 50_000 });
-    await new Promise((r) => setTimeout(r, 3_000)); // let the server settle
+    await sleep(3_000); // let the server settle
     const after = server.memoryKb().rss;
     const notes = connected.errors > 0 ? [`connect errors: ${connected.errorSamples.join(", ")}`] : [];
     return {

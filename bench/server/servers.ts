@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { connect, createServer, type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { processCpuTicks } from "../loop/machine.js";
+import { sleep } from "../common/sleep.js";
 
 export const SERVERS = ["loopchat", "node", "asyncio"] as const;
 /** `baseline`: loopchat built from another commit (its main.js in LOOPCHAT_BASELINE), for before/after figures. */
@@ -147,7 +148,7 @@ export async function startServer(kind: ServerKind, options: ServerOptions): Pro
       child.kill("SIGKILL");
       throw new Error(`${kind} did not start listening on ${port}: ${stderr}`);
     }
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   const pid = child.pid as number;
   return {

@@ -14,6 +14,7 @@
  * missing. Randomness comes from `seed` (the timing of the machine still varies between runs).
  */
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
+import { sleep } from "../common/sleep.js";
 import { check, type CheckReport } from "./checker.js";
 import { Observer, readStats, SoakClient, type ClientEvents } from "./clients.js";
 import { renamed, type Violation } from "./order.js";
@@ -127,7 +128,6 @@ class Conditions {
   }
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const now = (): number => performance.now();
 const round = (x: number): string => String(Math.round(x));
 
