@@ -7,7 +7,8 @@ import { randomBytes } from "node:crypto";
 import { connect, type Socket } from "node:net";
 import { percentile } from "../common/percentile.js";
 import { sleep } from "../common/sleep.js";
-import { footprintOf, tcpExtCounter, type Metrics, type ProcMemory } from "./monitor.js";
+import type { ProcessMemory } from "../common/proc.js";
+import { footprintOf, tcpExtCounter, type Metrics } from "./monitor.js";
 import {
   clientFrame,
   closed,
@@ -30,7 +31,7 @@ export interface AttackContext {
   /** Server RSS just before the attack started, KiB. */
   rssBeforeKb: number;
   /** The server's memory now. */
-  memory(): ProcMemory;
+  memory(): ProcessMemory;
   metrics(): Promise<Metrics>;
   /** A line printed under the table for this attack. */
   note(text: string): void;
@@ -111,8 +112,8 @@ const slowloris: Attack = {
       await sleep(SLOWLORIS_HOLD_MS);
       const m = ctx.memory();
       ctx.note(
-        `held ${opened.length} for ${SLOWLORIS_HOLD_MS / 1000} s: RSS ${mb(m.rssKb)} MiB, peak ${mb(m.hwmKb)} MiB → ` +
-          `${((m.hwmKb - ctx.rssBeforeKb) / opened.length).toFixed(1)} KiB per held connection at the peak, ` +
+        `held ${opened.length} for ${SLOWLORIS_HOLD_MS / 1000} s: RSS ${mb(m.rssKb)} MiB, peak ${mb(m.peakKb)} MiB → ` +
+          `${((m.peakKb - ctx.rssBeforeKb) / opened.length).toFixed(1)} KiB per held connection at the peak, ` +
           `${((m.rssKb - ctx.rssBeforeKb) / opened.length).toFixed(1)} KiB now`,
       );
       if (ctx.fullTimeout) {
@@ -314,7 +315,7 @@ const neverRead: Attack = {
     const seconds = (performance.now() - start) / 1000;
     dropped = tooSlow((await ctx.metrics()).values) - dropsBefore;
     const m = ctx.memory();
-    const grewMiB = (m.hwmKb - ctx.rssBeforeKb) / 1024;
+    const grewMiB = (m.peakKb - ctx.rssBeforeKb) / 1024;
     ctx.note(
       `"loud" broadcast ${seq} lines of ~${FLOOD_LINE_PAD + 12} B in ${seconds.toFixed(1)} s; ${dropped}/${mutes.length} non-readers dropped as "too slow"; ` +
         `peak − before = ${grewMiB.toFixed(1)} MiB (the bound: ${mutes.length} × 1 MiB = ${mutes.length} MiB)`,
@@ -492,8 +493,8 @@ const wsFragments: Attack = {
     const m = ctx.memory();
     const open = clients.filter((c) => !c.socket.destroyed && c.closeCode === null).length;
     ctx.note(
-      `${clients.length} × ${(WS_FRAGMENTS * WS_FRAGMENT) / KiB} KiB unfinished messages held ${WS_HOLD_MS / 1000} s: RSS ${mb(m.rssKb)} MiB, peak ${mb(m.hwmKb)} MiB → ` +
-        `${((m.hwmKb - ctx.rssBeforeKb) / Math.max(1, clients.length)).toFixed(1)} KiB per connection at the peak; ${open} still open`,
+      `${clients.length} × ${(WS_FRAGMENTS * WS_FRAGMENT) / KiB} KiB unfinished messages held ${WS_HOLD_MS / 1000} s: RSS ${mb(m.rssKb)} MiB, peak ${mb(m.peakKb)} MiB → ` +
+        `${((m.peakKb - ctx.rssBeforeKb) / Math.max(1, clients.length)).toFixed(1)} KiB per connection at the peak; ${open} still open`,
     );
     ctx.check(open === clients.length, "the server keeps an unfinished message under the limit (no close yet)");
     // One fragment more takes each message over 64 KiB: the server must close with 1009.

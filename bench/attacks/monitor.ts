@@ -1,25 +1,13 @@
 /**
- * Watching the server from outside: its memory from /proc/PID/status, its counters from
- * GET /metrics, and a sampler that keeps the highest values seen during an attack.
+ * Watching the server from outside: its peak memory reset through /proc, its counters from
+ * GET /metrics, the kernel's TCP counters, and a sampler that keeps the highest values seen
+ * during an attack.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { nearestRank } from "../common/percentile.js";
-import { processMemoryKb } from "../server/servers.js";
+import { processMemoryKb } from "../common/proc.js";
 import { HOST } from "./wire.js";
-
-export interface ProcMemory {
-  /** Resident set size now, KiB. */
-  rssKb: number;
-  /** Peak resident set size (VmHWM) since start or since `resetPeak`, KiB. */
-  hwmKb: number;
-}
-
-/** VmRSS and VmHWM of `pid`, or null if it is gone. */
-export function procMemory(pid: number): ProcMemory | null {
-  const memory = processMemoryKb(pid);
-  return memory === null ? null : { rssKb: memory.rss, hwmKb: memory.peak };
-}
 
 /** Resets VmHWM to the current RSS (Linux: "5" to /proc/PID/clear_refs); false if not allowed. */
 export function resetPeak(pid: number): boolean {
@@ -29,10 +17,6 @@ export function resetPeak(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-export function isAlive(pid: number): boolean {
-  return procMemory(pid) !== null;
 }
 
 export interface Metrics {
@@ -153,7 +137,7 @@ export class Sampler {
       this.stop();
       return;
     }
-    const m = procMemory(this.pid);
+    const m = processMemoryKb(this.pid);
     if (m !== null && m.rssKb > this.highs.rssKb) this.highs.rssKb = m.rssKb;
     const kernel = tcpKernelKb();
     if (kernel > this.highs.tcpKernelKb) this.highs.tcpKernelKb = kernel;

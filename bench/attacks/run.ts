@@ -24,25 +24,22 @@
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { cpus, loadavg } from "node:os";
+import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { sleep } from "../common/sleep.js";
-import { clockTicksPerSecond } from "../loop/machine.js";
+import { clockTicksPerSecond, isAlive, loadAverages, processMemoryKb, type ProcessMemory } from "../common/proc.js";
 import { startServer, type RunningServer } from "../server/servers.js";
 import { ATTACKS, type Attack, type AttackReport } from "./attacks.js";
 import {
   fetchMetrics,
   footprintOf,
   histogramDelta,
-  isAlive,
-  procMemory,
   resetPeak,
   Sampler,
   tcpKernelKb,
   type Footprint,
   type HistogramDelta,
   type Highs,
-  type ProcMemory,
 } from "./monitor.js";
 import { Pair } from "./pair-control.js";
 import type { FinalStats, WindowStats } from "./pair.js";
@@ -182,17 +179,17 @@ async function runOne(attack: Attack, fullTimeout: boolean): Promise<Row> {
     pair = await Pair.start(port);
     await sleep(WARMUP_MS);
     row.before = await baseline(wsPort);
-    row.rssBeforeKb = procMemory(pid)?.rssKb ?? NaN;
+    row.rssBeforeKb = processMemoryKb(pid)?.rssKb ?? NaN;
     row.tcpKernelBeforeKb = tcpKernelKb();
     row.peakFrom = resetPeak(pid) ? "VmHWM" : "sampled";
     sampler = new Sampler(pid, wsPort);
     const metricsBefore = (await fetchMetrics(wsPort)).values;
     await pair.windowStart();
-    row.load = loadavg()[0] ?? NaN;
+    row.load = loadAverages()[0];
     const start = performance.now();
     const ticks0 = server.cpuTicks();
     const cpu0 = process.cpuUsage();
-    const memory = (): ProcMemory => procMemory(pid) ?? { rssKb: NaN, hwmKb: NaN };
+    const memory = (): ProcessMemory => processMemoryKb(pid) ?? { rssKb: NaN, peakKb: NaN };
     row.report = await withDeadline(
       attack.run({
         port,
@@ -223,7 +220,7 @@ async function runOne(attack: Attack, fullTimeout: boolean): Promise<Row> {
     const m = memory();
     row.rssAfterKb = m.rssKb;
     row.highs = sampler.stop();
-    row.peakKb = row.peakFrom === "VmHWM" ? m.hwmKb : row.highs.rssKb;
+    row.peakKb = row.peakFrom === "VmHWM" ? m.peakKb : row.highs.rssKb;
     await sleep(LATER_MS);
     row.later = { rssKb: memory().rssKb, heapUsed: footprintOf((await fetchMetrics(wsPort, 20_000)).values).heapUsed };
     row.final = await pair.finish();
@@ -362,7 +359,7 @@ async function main(): Promise<number> {
     `command: ${commandLine}`,
     `date:    ${started.toISOString()}`,
     `commit:  ${git(["rev-parse", "--short", "HEAD"])} ${JSON.stringify(git(["log", "-1", "--format=%s"]))}${dirty}`,
-    `machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? "?"}, Node ${process.version}, load average ${loadavg()
+    `machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? "?"}, Node ${process.version}, load average ${loadAverages()
       .map((l) => l.toFixed(2))
       .join(" ")} at the start`,
     `server:  fresh per attack, started by bench/server/servers.ts (CHAT_RATE_LIMIT=0, CHAT_MAX_CLIENTS=20000, join notices on, LOG_LEVEL=warn, not pinned)`,
@@ -392,7 +389,7 @@ async function main(): Promise<number> {
   const failed = rows.filter((r) => r.error !== null);
   const checks = rows.flatMap((r) => r.checks.filter((c) => !c.ok));
   console.log(
-    `\nload average at the end: ${loadavg()
+    `\nload average at the end: ${loadAverages()
       .map((l) => l.toFixed(2))
       .join(" ")}; total ${total.toFixed(0)} s; pair lost something in ${lost.length} attack(s); server died in ${died.length}; ${failed.length} attack(s) failed to run; ${checks.length} check(s) failed`,
   );

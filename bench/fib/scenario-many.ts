@@ -11,8 +11,7 @@
  */
 import { FibClient, openMany } from "./clients.js";
 import { sleep } from "../common/sleep.js";
-import { machineState, type MachineState } from "./measure.js";
-import { snapshot, type TreeSnapshot } from "./proc.js";
+import { machineState, snapshot, type MachineState, type TreeSnapshot } from "./measure.js";
 import { startFibServer, type FibServer, type StopResult, type Version } from "./servers.js";
 
 export interface ManyOptions {

@@ -16,7 +16,7 @@ import type { ChildProcess } from "node:child_process";
 import { sleep } from "../common/sleep.js";
 import { spawnPinned } from "../server/servers.js";
 import { fileURLToPath } from "node:url";
-import { isAlive, processTree } from "./proc.js";
+import { isAlive, processTree } from "../common/proc.js";
 
 export const VERSIONS = ["v1", "v2", "v3", "v3-inline"] as const;
 export type Version = (typeof VERSIONS)[number];

@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
 import { sleep } from "../common/sleep.js";
-import { clockTicksPerSecond, loadAverage, processCpuTicks, sampleBusy, voluntarySwitches } from "./machine.js";
+import { clockTicksPerSecond, loadAverages, processCpuTicks, sampleBusy, voluntarySwitches } from "../common/proc.js";
 
 interface Child {
   label: string;
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     console.log(
       `node ${process.version}; window of ${seconds} s starting ${settle} s after start-up, the same window for both ` +
         `children; CLK_TCK ${hz} (resolution ${(100 / hz / seconds).toFixed(2)} % CPU over the window); ` +
-        `loadavg ${loadAverage().toFixed(2)}, other processes used ${busy.allPct.toFixed(0)} % of all cores just before.\n`,
+        `loadavg ${loadAverages()[0].toFixed(2)}, other processes used ${busy.allPct.toFixed(0)} % of all cores just before.\n`,
     );
     console.log("| child | CPU time in window | CPU % of one core | busiest second | main-thread wakeups/s | server answered |");
     console.log("| --- | --- | --- | --- | --- | --- |");

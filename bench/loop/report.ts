@@ -4,7 +4,7 @@
  * the targets, and the machine load seen before each measurement.
  */
 import type { ChildReport, IterationResult, Scenario } from "./harness.js";
-import type { BusySample } from "./machine.js";
+import type { BusySample } from "../common/proc.js";
 import { median } from "../common/percentile.js";
 
 export const IMPLS = ["loop", "async", "effection", "asyncio"] as const;

@@ -11,7 +11,8 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_SIZES, MAX_SLEEP_MS, QUICK_SIZES, type ChildReport, type Scenario } from "./harness.js";
-import { commandVersion, hasCommand, idlestCore, loadAverage, sampleBusy } from "./machine.js";
+import { commandVersion, hasCommand } from "../common/commands.js";
+import { idlestCore, loadAverages, sampleBusy } from "../common/proc.js";
 import {
   IMPLS,
   SCENARIO_TITLES,
@@ -128,7 +129,7 @@ async function main(): Promise<void> {
         const busy = await sampleBusy(LOAD_SAMPLE_MS);
         const core = canPin ? idlestCore(busy) : null;
         const pin = core === null ? [] : ["taskset", "-c", String(core)];
-        const measurement: Measurement = { rep, impl, scenario, busy, core, loadAvg: loadAverage(), report: null };
+        const measurement: Measurement = { rep, impl, scenario, busy, core, loadAvg: loadAverages()[0], report: null };
         const [command, args] = childCommand(impl, scenario, sizeFor(impl, scenario, options.quick), pin);
         try {
           measurement.report = await runChild(command, args);

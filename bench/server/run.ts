@@ -11,7 +11,8 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { commandVersion, hasCommand, idlestCore, loadAverage, sampleBusy } from "../loop/machine.js";
+import { commandVersion, hasCommand } from "../common/commands.js";
+import { idlestCore, loadAverages, sampleBusy } from "../common/proc.js";
 import { median } from "../common/percentile.js";
 import { RUNNERS, SCENARIOS, type Metrics, type Outcome, type ScenarioId, type Setup } from "./scenarios.js";
 import { ALL_SERVERS, repoRoot, SERVER_TITLES, SERVERS, type ServerKind } from "./servers.js";
@@ -168,7 +169,7 @@ async function main(): Promise<void> {
   const canPin = options.pin && hasCommand("taskset") && cpus().length >= 2;
   const started = Date.now();
   out(`# loopchat server benchmark — ${new Date().toISOString()}`);
-  out(`node ${process.version}, ${commandVersion("python3") ?? "no python3"}, ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), load average ${loadAverage().toFixed(2)}`);
+  out(`node ${process.version}, ${commandVersion("python3") ?? "no python3"}, ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), load average ${loadAverages()[0].toFixed(2)}`);
   out(`${options.runs} run(s) per scenario and server, interleaved; ${canPin ? "server and load generator pinned to different cores (taskset)" : "no pinning"}; ${options.processes} generator process(es)${options.quick ? "; QUICK sizes" : ""}`);
   const results: Result[] = [];
   for (const scenario of options.only) {

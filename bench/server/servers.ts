@@ -5,10 +5,9 @@
  * from /proc/PID, the same way for Node and Python.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { connect, createServer, type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import { processCpuTicks } from "../loop/machine.js";
+import { processCpuTicks, processMemoryKb, type ProcessMemory } from "../common/proc.js";
 import { sleep } from "../common/sleep.js";
 
 export const SERVERS = ["loopchat", "node", "asyncio"] as const;
@@ -45,7 +44,7 @@ export interface RunningServer {
   /** utime + stime in clock ticks. */
   cpuTicks(): number;
   /** Resident memory now and at its peak (VmHWM), in KiB. */
-  memoryKb(): { rss: number; peak: number };
+  memoryKb(): ProcessMemory;
   stop(): Promise<void>;
 }
 
@@ -117,20 +116,6 @@ function accepts(host: string, port: number): Promise<boolean> {
   });
 }
 
-/** Resident memory of `pid` now and at its peak (VmHWM), KiB; null once it has gone (or is a zombie). */
-export function processMemoryKb(pid: number): { rss: number; peak: number } | null {
-  let status: string;
-  try {
-    status = readFileSync(`/proc/${pid}/status`, "utf8");
-  } catch {
-    return null;
-  }
-  const state = /State:\s+(\S)/.exec(status)?.[1];
-  if (state === "Z" || state === "X") return null;
-  const kb = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
-  return { rss: kb("VmRSS"), peak: kb("VmHWM") };
-}
-
 export async function startServer(kind: ServerKind, options: ServerOptions): Promise<RunningServer> {
   const host = "127.0.0.1";
   const port = await freePort();
@@ -158,7 +143,7 @@ export async function startServer(kind: ServerKind, options: ServerOptions): Pro
     port,
     wsPort,
     cpuTicks: () => processCpuTicks(pid) ?? NaN,
-    memoryKb: () => processMemoryKb(pid) ?? { rss: NaN, peak: NaN },
+    memoryKb: () => processMemoryKb(pid) ?? { rssKb: NaN, peakKb: NaN },
     stop: async () => {
       if (gone) return;
       child.kill("SIGTERM");

@@ -138,7 +138,7 @@ async function main(): Promise<number> {
   const server = await startServer("loopchat", { core: null, joinNotices: true });
   let died = false;
   const alive = (): boolean => {
-    if (Number.isNaN(server.memoryKb().rss)) died = true;
+    if (Number.isNaN(server.memoryKb().rssKb)) died = true;
     return !died;
   };
   let peakHeapBytes: number | null = null;
@@ -149,7 +149,7 @@ async function main(): Promise<number> {
   };
   const sample = async (): Promise<Sample> => {
     const m = await metrics(server);
-    return { rssKb: server.memoryKb().rss, heapBytes: heapOf(m), members: m?.get("loopchat_members") ?? null, tasks: m?.get("loopchat_loop_tasks") ?? null };
+    return { rssKb: server.memoryKb().rssKb, heapBytes: heapOf(m), members: m?.get("loopchat_members") ?? null, tasks: m?.get("loopchat_loop_tasks") ?? null };
   };
   let heapNow: number | null = null;
   let polling = false;
@@ -177,7 +177,7 @@ async function main(): Promise<number> {
       churnPerSecond: options.churn,
       tickMs: options.tickMs,
       log: (line) => process.stderr.write(`${line}\n`),
-      status: () => `server RSS ${mib(server.memoryKb().rss)} MiB${heapNow === null ? "" : `, heap ${mib(heapNow / 1024)} MiB`}`,
+      status: () => `server RSS ${mib(server.memoryKb().rssKb)} MiB${heapNow === null ? "" : `, heap ${mib(heapNow / 1024)} MiB`}`,
       sample: async (phase) => {
         if (phase === "warm") warm = await sample();
         else end = await sample();
@@ -187,7 +187,7 @@ async function main(): Promise<number> {
     });
     clearInterval(heapPoll);
     alive();
-    const peakKb = server.memoryKb().peak;
+    const peakKb = server.memoryKb().peakKb;
     last = await metrics(server);
     heapOf(last);
     const drops = [...(last ?? new Map<string, number>())].filter(([k]) => k.startsWith("loopchat_drops_total")).map(([k, v]) => `${k.replace(/^[^{]*/, "")} ${v}`);
