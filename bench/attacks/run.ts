@@ -25,7 +25,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { parseArgs } from "node:util";
+import { flag, list, parseOptions } from "../common/options.js";
 import { sleep } from "../common/sleep.js";
 import { clockTicksPerSecond, isAlive, loadAverages, processMemoryKb, type ProcessMemory } from "../common/proc.js";
 import { startServer, type RunningServer } from "../server/servers.js";
@@ -330,19 +330,16 @@ function details(r: Row): string[] {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: { only: { type: "string" }, "full-timeout": { type: "boolean", default: false }, help: { type: "boolean", default: false } },
+  const values = parseOptions({
+    name: "bench:attacks",
+    invocation: "npm run bench:attacks --",
+    options: {
+      only: list(ATTACKS.map((a) => String(a.id)), "these attacks (all)"),
+      "full-timeout": flag("run the slowloris until the server's 60 s name timeout cuts it off"),
+    },
+    about: "attacks:\n" + ATTACKS.map((a) => `  ${a.id}. ${a.name}`).join("\n"),
   });
-  if (values.help) {
-    console.log("usage: npm run bench:attacks [-- --only 1,2,...] [--full-timeout]\n" + ATTACKS.map((a) => `  ${a.id}. ${a.name}`).join("\n"));
-    return 0;
-  }
-  const only = values.only === undefined ? null : new Set(values.only.split(",").map((s) => Number(s.trim())));
-  const selected = ATTACKS.filter((a) => only === null || only.has(a.id));
-  if (selected.length === 0) {
-    console.error(`--only ${values.only}: no such attack (1 to ${ATTACKS.length})`);
-    return 2;
-  }
+  const selected = ATTACKS.filter((a) => values.only === undefined || values.only.includes(String(a.id)));
   const files = openFileLimit();
   if (files < NEEDED_FILES) {
     console.error(`the open-file limit is ${files}; this needs ${NEEDED_FILES} (run \`ulimit -n ${NEEDED_FILES}\` first)`);

@@ -7,10 +7,12 @@
  * "Mark-Compact (reduce)" GC that V8's memory reducer runs about 8 s after a process starts.
  *
  *   npm run bench:idle -- [--seconds N] [--settle N]
+ *   npm run bench:idle -- --help
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
+import { number, parseOptions } from "../common/options.js";
 import { sleep } from "../common/sleep.js";
 import { clockTicksPerSecond, loadAverages, processCpuTicks, sampleBusy, voluntarySwitches } from "../common/proc.js";
 
@@ -20,13 +22,6 @@ interface Child {
   pid: number;
   port: number;
   answer: string;
-}
-
-function numberFlag(argv: readonly string[], flag: string, fallback: number): number {
-  const i = argv.indexOf(flag);
-  const value = i >= 0 ? Number(argv[i + 1]) : fallback;
-  if (!(value >= 0)) throw new Error("usage: [--seconds N] [--settle N] (N >= 0)");
-  return value;
 }
 
 /** Starts a child under tsx and waits for its "ready <port>" line. */
@@ -56,9 +51,16 @@ function ask(port: number): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  const seconds = Math.max(1, Math.round(numberFlag(argv, "--seconds", 10)));
-  const settle = numberFlag(argv, "--settle", 10);
+  const values = parseOptions({
+    name: "bench:idle",
+    invocation: "npm run bench:idle --",
+    options: {
+      seconds: number({ help: "the window measured, at least 1 (10)" }),
+      settle: number({ help: "seconds after start-up before the window starts (10)" }),
+    },
+  });
+  const seconds = Math.max(1, Math.round(values.seconds ?? 10));
+  const settle = values.settle ?? 10;
   const hz = clockTicksPerSecond();
   const started = await Promise.all([start("our loop", "idle-child-loop.ts"), start("plain node", "idle-child-node.ts")]);
   try {

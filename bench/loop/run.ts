@@ -7,11 +7,13 @@
  * Before each child, the machine's CPU use by other processes is sampled, because it is shared.
  *
  *   npm run bench:loop -- [--reps N] [--quick] [--only a,b,c] [--impl loop,async,effection,asyncio] [--no-pin]
+ *   npm run bench:loop -- --help
  */
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_SIZES, MAX_SLEEP_MS, QUICK_SIZES, type ChildReport, type Scenario } from "./harness.js";
+import { DEFAULT_SIZES, MAX_SLEEP_MS, QUICK_SIZES, SCENARIOS, type ChildReport, type Scenario } from "./harness.js";
 import { commandVersion, hasCommand } from "../common/commands.js";
+import { flag, list, number, parseOptions } from "../common/options.js";
 import { idlestCore, loadAverages, sampleBusy } from "../common/proc.js";
 import {
   IMPLS,
@@ -42,36 +44,27 @@ interface Options {
   pin: boolean;
 }
 
-function parseOptions(argv: readonly string[]): Options {
-  const options: Options = { reps: 5, quick: false, scenarios: ["a", "b", "c"], impls: [...IMPLS], pin: true };
-  let repsGiven = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const next = (): string => {
-      const value = argv[++i];
-      if (value === undefined) throw new Error(`${arg} needs a value`);
-      return value;
-    };
-    if (arg === "--reps") {
-      options.reps = Number(next());
-      repsGiven = true;
-      if (!Number.isInteger(options.reps) || options.reps < 1) throw new Error("--reps needs a positive integer");
-    } else if (arg === "--quick") {
-      options.quick = true;
-    } else if (arg === "--no-pin") {
-      options.pin = false;
-    } else if (arg === "--only") {
-      options.scenarios = next().split(",") as Scenario[];
-      for (const s of options.scenarios) if (!["a", "b", "c"].includes(s)) throw new Error(`unknown scenario ${s}`);
-    } else if (arg === "--impl") {
-      options.impls = next().split(",") as Impl[];
-      for (const impl of options.impls) if (!IMPLS.includes(impl)) throw new Error(`unknown impl ${impl} (${IMPLS.join(", ")})`);
-    } else {
-      throw new Error(`unknown option ${arg}; usage: [--reps N] [--quick] [--only a,b,c] [--impl ${IMPLS.join(",")}] [--no-pin]`);
-    }
-  }
-  if (options.quick && !repsGiven) options.reps = 2;
-  return options;
+const COMMAND = {
+  name: "bench:loop",
+  invocation: "npm run bench:loop --",
+  options: {
+    reps: number({ min: 1, integer: true, help: "repetitions, interleaved (5; --quick 2)" }),
+    quick: flag("smaller sizes, 2 repetitions unless --reps"),
+    only: list(SCENARIOS, "these scenarios (all)"),
+    impl: list(IMPLS, "these implementations (all)"),
+    "no-pin": flag("do not pin each child to the idlest core with taskset"),
+  },
+};
+
+function readOptions(): Options {
+  const given = parseOptions(COMMAND);
+  return {
+    reps: given.reps ?? (given.quick ? 2 : 5),
+    quick: given.quick,
+    scenarios: given.only ?? [...SCENARIOS],
+    impls: given.impl ?? [...IMPLS],
+    pin: !given["no-pin"],
+  };
 }
 
 function sizeFor(impl: Impl, scenario: Scenario, quick: boolean): number {
@@ -115,7 +108,7 @@ function summarize(m: Measurement): string {
 }
 
 async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2));
+  const options = readOptions();
   const canPin = options.pin && hasCommand("taskset");
   const skipped = new Map<Impl, string>();
   if (options.impls.includes("asyncio") && !hasCommand("python3")) skipped.set("asyncio", "skipped: python3 not found");

@@ -7,11 +7,13 @@
  *   npm run soak                                   # 5,000 clients, 1 minute
  *   npm run soak -- --clients 2000 --minutes 5 --seed 7
  *   npm run soak -- --seconds 20 --rate 200 --churn 10
+ *   npm run soak -- --help
  *
  * Progress goes to stderr every ~10 s; the summary to stdout. Exit code 1 on any violation, a
  * missed deadline, or a server that died; 2 on bad arguments.
  */
 import { execFileSync, spawn } from "node:child_process";
+import { number, parseOptions, refuse } from "../common/options.js";
 import { startServer, type RunningServer } from "../server/servers.js";
 import { runSoak, type SoakResult } from "./soak.js";
 
@@ -24,33 +26,35 @@ interface Options {
   tickMs: number;
 }
 
-function usage(problem: string): never {
-  process.stderr.write(`soak: ${problem}\nusage: tsx bench/soak/run.ts [--clients 5000] [--minutes N | --seconds N] [--seed S] [--rate MSG_PER_S] [--churn ACTIONS_PER_S]\n`);
-  process.exit(2);
-}
+const COMMAND = {
+  name: "soak",
+  invocation: "npm run soak --",
+  options: {
+    clients: number({ help: "members kept in the room, 10 to 15000 (5000)" }),
+    minutes: number({ help: "how long the run lasts after the ramp (1)" }),
+    seconds: number({ help: "the same in seconds (instead of --minutes)" }),
+    seed: number({ arg: "S", help: "seed of the choices of senders and churn (1)" }),
+    rate: number({ arg: "MSG_PER_S", help: "messages per second from all members (by the room's size)" }),
+    churn: number({ arg: "ACTIONS_PER_S", help: "renames, quits and disconnects per second (by the room's size)" }),
+  },
+};
 
-function parseOptions(argv: string[]): Options {
-  const values = new Map<string, number>();
-  for (let i = 0; i < argv.length; i += 2) {
-    const flag = argv[i] as string;
-    if (!["--clients", "--minutes", "--seconds", "--seed", "--rate", "--churn"].includes(flag)) usage(`unknown argument ${flag}`);
-    const value = Number(argv[i + 1]);
-    if (argv[i + 1] === undefined || !Number.isFinite(value) || value < 0) usage(`${flag} needs a number`);
-    values.set(flag, value);
-  }
-  if (values.has("--minutes") && values.has("--seconds")) usage("give --minutes or --seconds, not both");
-  const clients = Math.round(values.get("--clients") ?? 5_000);
+function readOptions(): Options {
+  const values = parseOptions(COMMAND);
+  const usage = (problem: string): never => refuse(COMMAND, problem);
+  if (values.minutes !== undefined && values.seconds !== undefined) usage("give --minutes or --seconds, not both");
+  const clients = Math.round(values.clients ?? 5_000);
   if (clients < 10 || clients > 15_000) usage("--clients must be between 10 and 15000");
-  const durationMs = values.has("--seconds") ? (values.get("--seconds") as number) * 1000 : (values.get("--minutes") ?? 1) * 60_000;
+  const durationMs = values.seconds !== undefined ? values.seconds * 1000 : (values.minutes ?? 1) * 60_000;
   if (durationMs < 5_000 || durationMs > 60 * 60_000) usage("the run must last between 5 s and 60 min");
   // Every message reaches every member, and this one process reads all of it: the budget is
   // about 0.5 M message lines a second. The server's budget is writes: each tick's messages
   // and each join, leave or rename notice cost it one write per member, and it manages ~50 k
   // writes a second on a busy 2-core machine; so in a big room, fewer ticks and less churn.
-  const rate = values.get("--rate") ?? Math.min(1_000, Math.max(20, Math.round(500_000 / clients)));
-  const churn = values.get("--churn") ?? Math.min(50, Math.max(2, Math.round(12_500 / clients)));
+  const rate = values.rate ?? Math.min(1_000, Math.max(20, Math.round(500_000 / clients)));
+  const churn = values.churn ?? Math.min(50, Math.max(2, Math.round(12_500 / clients)));
   const tickMs = Math.min(500, Math.max(100, Math.round(clients / 20)));
-  return { clients, durationMs, seed: Math.round(values.get("--seed") ?? 1), rate, churn, tickMs };
+  return { clients, durationMs, seed: Math.round(values.seed ?? 1), rate, churn, tickMs };
 }
 
 /** This process needs a descriptor per client: raise the soft limit (by re-running under bash) if it is too low. */
@@ -133,7 +137,7 @@ function summary(o: Options, r: SoakResult, warm: Sample | null, end: Sample | n
 }
 
 async function main(): Promise<number> {
-  const options = parseOptions(process.argv.slice(2));
+  const options = readOptions();
   if (ensureDescriptors(options.clients + 1_000) === "restarted") return -1;
   const server = await startServer("loopchat", { core: null, joinNotices: true });
   let died = false;
