@@ -22,10 +22,10 @@
  * server died; 2 if an attack could not be carried out; otherwise 0. Failed expectations of an
  * attack (e.g. "every non-reader was cut off") are printed as CHECK FAILED but do not change it.
  */
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { flag, list, parseOptions } from "../common/options.js";
+import { reportHeader } from "../common/report-header.js";
 import { sleep } from "../common/sleep.js";
 import { clockTicksPerSecond, isAlive, loadAverages, processMemoryKb, type ProcessMemory } from "../common/proc.js";
 import { startServer, type RunningServer } from "../server/servers.js";
@@ -102,14 +102,6 @@ function openFileLimit(): number {
     .split("\n")
     .find((l) => l.startsWith("Max open files"));
   return Number(line?.split(/\s{2,}/)[1] ?? NaN);
-}
-
-function git(args: string[]): string {
-  try {
-    return execFileSync("git", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-  } catch {
-    return "?";
-  }
 }
 
 /** The server's counters, sampled a few times: the fewest tasks seen (a member's writer task comes and goes). */
@@ -346,19 +338,11 @@ async function main(): Promise<number> {
     return 2;
   }
 
-  const args = process.argv.slice(2).join(" ");
-  const commandLine = process.env.npm_lifecycle_event === "bench:attacks" ? `npm run bench:attacks${args ? ` -- ${args}` : ""}` : `npx tsx bench/attacks/run.ts${args ? ` ${args}` : ""}`;
   const started = new Date();
-  const dirty = git(["status", "--porcelain", "--untracked-files=no"]) !== "" ? " (with uncommitted changes)" : "";
   const header = [
     `# loopchat under attack: memory and responsiveness`,
     ``,
-    `command: ${commandLine}`,
-    `date:    ${started.toISOString()}`,
-    `commit:  ${git(["rev-parse", "--short", "HEAD"])} ${JSON.stringify(git(["log", "-1", "--format=%s"]))}${dirty}`,
-    `machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? "?"}, Node ${process.version}, load average ${loadAverages()
-      .map((l) => l.toFixed(2))
-      .join(" ")} at the start`,
+    ...reportHeader(),
     `server:  fresh per attack, started by bench/server/servers.ts (CHAT_RATE_LIMIT=0, CHAT_MAX_CLIENTS=20000, join notices on, LOG_LEVEL=warn, not pinned)`,
     `pair:    alice → bob, one ping every 50 ms, in its own process; latency = bob's receive − alice's send`,
   ].join("\n");

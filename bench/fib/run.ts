@@ -22,19 +22,17 @@
  * Tables go to stdout (markdown), progress to stderr. Every server is a fresh process; every wait
  * is bounded. See servers.ts for how the servers are started, the scenario files for the method.
  */
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { availableParallelism, cpus, totalmem } from "node:os";
+import { availableParallelism } from "node:os";
 import { hasCommand } from "../common/commands.js";
 import { flag, list, number, parseOptions } from "../common/options.js";
-import { loadAverages } from "../common/proc.js";
+import { packageVersion, reportHeader } from "../common/report-header.js";
 import { buildServers, removeBuild } from "./build.js";
 import { timeFib, timeUntil, type FibTiming } from "./measure.js";
 import { count, fibTimingTable, latencyShows, latencyTable, manyShows, manyTable, Notes, throughputShows, throughputTable, type ThroughputRuns } from "./report.js";
 import { manyClients, type ManyResult } from "./scenario-many.js";
 import { responsiveness, type LatencyResult } from "./scenario-latency.js";
 import { throughput } from "./scenario-throughput.js";
-import { repoRoot, VERSION_TITLES, VERSIONS, type Version } from "./servers.js";
+import { VERSION_TITLES, VERSIONS, type Version } from "./servers.js";
 
 const SCENARIOS = ["1", "2", "3"] as const;
 const values = parseOptions({
@@ -86,32 +84,10 @@ const print = (line = ""): void => {
   process.stdout.write(line + "\n");
 };
 
-function commandLine(): string {
-  const args = process.argv.slice(2).join(" ");
-  const base = process.env.npm_lifecycle_event === "bench:fib" ? "npm run bench:fib" : "npx tsx bench/fib/run.ts";
-  return args === "" ? base : base === "npm run bench:fib" ? `${base} -- ${args}` : `${base} ${args}`;
-}
-
-function readOnly(cmd: string, args: string[]): string {
-  try {
-    return execFileSync(cmd, args, { cwd: repoRoot, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-  } catch {
-    return "?";
-  }
-}
-
 function header(): void {
-  const tsx = (JSON.parse(readFileSync(`${repoRoot}node_modules/tsx/package.json`, "utf8")) as { version: string }).version;
-  const [l1, l5, l15] = loadAverages();
   print("## Fibonacci servers: v1 threads, v2 processes, v3 our loop (`bench/fib`)");
   print();
-  print(`Command: \`${commandLine()}\``);
-  print(`Date: ${new Date().toISOString().replace("T", " ").slice(0, 16)} UTC; commit ${readOnly("git", ["describe", "--always", "--dirty"])}`);
-  print(
-    `Machine: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? "?"}), Node sees ${cores}; ${(totalmem() / 2 ** 30).toFixed(1)} GiB; ` +
-      `Node ${process.version}, tsx ${tsx}; taskset ${taskset ? "present" : "MISSING (1-core rows skipped)"}; ` +
-      `load average at start ${l1} / ${l5} / ${l15} (1 / 5 / 15 min)`,
-  );
+  for (const line of reportHeader([`tsx ${packageVersion("tsx")}`, `taskset ${taskset ? "present" : "MISSING (1-core rows skipped)"}`])) print(line);
   const how = compiled
     ? "`node <build>/shared/examples/<file>.js --port 0 --host 127.0.0.1 [...]` (compiled by tsc with bench/fib/tsconfig.servers.json into a temporary directory)"
     : "`node --import tsx shared/examples/<file>.ts --port 0 --host 127.0.0.1 [...]` (from source, as `npx tsx` runs them)";

@@ -15,7 +15,6 @@
 import type { ChildProcess } from "node:child_process";
 import { sleep } from "../common/sleep.js";
 import { spawnPinned } from "../server/servers.js";
-import { fileURLToPath } from "node:url";
 import { isAlive, processTree } from "../common/proc.js";
 
 export const VERSIONS = ["v1", "v2", "v3", "v3-inline"] as const;
@@ -47,8 +46,6 @@ function command(version: Version, procs: number): VersionCommand {
       return { file: "shared/examples/fib-server.ts", args: ["--inline-max", "99"], banner: "fib server" };
   }
 }
-
-export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 
 export interface StartOptions {
   /** `taskset -c` list ("0", "0,1"), or null for no pinning. */

@@ -13,6 +13,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
 import { number, parseOptions } from "../common/options.js";
+import { reportHeader } from "../common/report-header.js";
 import { sleep } from "../common/sleep.js";
 import { clockTicksPerSecond, loadAverages, processCpuTicks, sampleBusy, voluntarySwitches } from "../common/proc.js";
 
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
   });
   const seconds = Math.max(1, Math.round(values.seconds ?? 10));
   const settle = values.settle ?? 10;
+  const header = reportHeader();
   const hz = clockTicksPerSecond();
   const started = await Promise.all([start("our loop", "idle-child-loop.ts"), start("plain node", "idle-child-node.ts")]);
   try {
@@ -77,9 +79,9 @@ async function main(): Promise<void> {
     }
     const switches1 = children.map((c) => voluntarySwitches(c.pid) ?? NaN);
 
-    console.log(`\n## Idle CPU — ${new Date().toISOString()}\n`);
+    console.log(`\n## Idle CPU\n\n${header.join("\n")}\n`);
     console.log(
-      `node ${process.version}; window of ${seconds} s starting ${settle} s after start-up, the same window for both ` +
+      `Window of ${seconds} s starting ${settle} s after start-up, the same window for both ` +
         `children; CLK_TCK ${hz} (resolution ${(100 / hz / seconds).toFixed(2)} % CPU over the window); ` +
         `loadavg ${loadAverages()[0].toFixed(2)}, other processes used ${busy.allPct.toFixed(0)} % of all cores just before.\n`,
     );

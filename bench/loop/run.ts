@@ -15,6 +15,7 @@ import { DEFAULT_SIZES, MAX_SLEEP_MS, QUICK_SIZES, SCENARIOS, type ChildReport, 
 import { commandVersion, hasCommand } from "../common/commands.js";
 import { flag, list, number, parseOptions } from "../common/options.js";
 import { idlestCore, loadAverages, sampleBusy } from "../common/proc.js";
+import { packageVersion, reportHeader } from "../common/report-header.js";
 import {
   IMPLS,
   SCENARIO_TITLES,
@@ -112,6 +113,8 @@ async function main(): Promise<void> {
   const canPin = options.pin && hasCommand("taskset");
   const skipped = new Map<Impl, string>();
   if (options.impls.includes("asyncio") && !hasCommand("python3")) skipped.set("asyncio", "skipped: python3 not found");
+  const python = skipped.has("asyncio") ? "python3 not found" : (commandVersion("python3") ?? "no python3");
+  const header = reportHeader([python, `effection ${packageVersion("effection")}`]);
   const started = Date.now();
   const measurements: Measurement[] = [];
 
@@ -138,10 +141,9 @@ async function main(): Promise<void> {
   }
 
   const seconds = ((Date.now() - started) / 1000).toFixed(0);
-  const python = skipped.has("asyncio") ? "python3 not found" : commandVersion("python3");
-  console.log(`\n## Loop benchmark — ${new Date().toISOString()}\n`);
+  console.log(`\n## Loop benchmark\n\n${header.join("\n")}\n`);
   console.log(
-    `node ${process.version}, ${python}, effection 4.1.1; ${options.reps} reps interleaved, ` +
+    `${options.reps} reps interleaved, ` +
       `${options.quick ? "quick sizes" : "default sizes"}; ${canPin ? "each child pinned (taskset) to the core least used by others just before it" : "children not pinned"}; ` +
       `total ${seconds} s. Medians over reps; cold = 1st iteration in a fresh process, warm = 2nd. ` +
       `All ratios compare medians measured in this same run.\n`,

@@ -13,11 +13,13 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { commandVersion, hasCommand } from "../common/commands.js";
-import { idlestCore, loadAverages, sampleBusy } from "../common/proc.js";
+import { idlestCore, sampleBusy } from "../common/proc.js";
+import { repoRoot } from "../common/repo-root.js";
+import { reportHeader } from "../common/report-header.js";
 import { flag, list, number, parseOptions } from "../common/options.js";
 import { median } from "../common/percentile.js";
 import { RUNNERS, SCENARIOS, type Metrics, type Outcome, type ScenarioId, type Setup } from "./scenarios.js";
-import { ALL_SERVERS, repoRoot, SERVER_TITLES, SERVERS, type ServerKind } from "./servers.js";
+import { ALL_SERVERS, SERVER_TITLES, SERVERS, type ServerKind } from "./servers.js";
 
 interface Options {
   runs: number;
@@ -171,8 +173,8 @@ async function main(): Promise<void> {
   const out = (line: string): void => void process.stdout.write(line + "\n");
   const canPin = options.pin && hasCommand("taskset") && cpus().length >= 2;
   const started = Date.now();
-  out(`# loopchat server benchmark — ${new Date().toISOString()}`);
-  out(`node ${process.version}, ${commandVersion("python3") ?? "no python3"}, ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), load average ${loadAverages()[0].toFixed(2)}`);
+  out("# loopchat server benchmark\n");
+  for (const line of reportHeader([commandVersion("python3") ?? "no python3"])) out(line);
   out(`${options.runs} run(s) per scenario and server, interleaved; ${canPin ? "server and load generator pinned to different cores (taskset)" : "no pinning"}; ${options.processes} generator process(es)${options.quick ? "; QUICK sizes" : ""}`);
   const results: Result[] = [];
   for (const scenario of options.only) {

@@ -6,8 +6,8 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { connect, createServer, type AddressInfo } from "node:net";
-import { fileURLToPath } from "node:url";
 import { processCpuTicks, processMemoryKb, type ProcessMemory } from "../common/proc.js";
+import { fromSource, repoRoot } from "../common/repo-root.js";
 import { sleep } from "../common/sleep.js";
 
 export const SERVERS = ["loopchat", "node", "asyncio"] as const;
@@ -22,9 +22,7 @@ export const SERVER_TITLES: Record<ServerKind, string> = {
   baseline: `loopchat before (${process.env.LOOPCHAT_BASELINE ?? "set LOOPCHAT_BASELINE to a built server/src/main.js"})`,
 };
 
-/** Compiled, this file runs from bench/.build/bench/server/; the tests run it from source through tsx. */
-const fromSource = import.meta.url.endsWith(".ts");
-export const repoRoot = fileURLToPath(new URL(fromSource ? "../../" : "../../../../", import.meta.url));
+/** Compiled, the servers run from bench/.build/; the tests run them from source through tsx. */
 const nodeArgv = (path: string): string[] =>
   fromSource ? [process.execPath, "--import", "tsx", `${repoRoot}${path}.ts`] : [process.execPath, `${repoRoot}bench/.build/${path}.js`];
 

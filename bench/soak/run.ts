@@ -14,6 +14,7 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import { number, parseOptions, refuse } from "../common/options.js";
+import { reportHeader } from "../common/report-header.js";
 import { startServer, type RunningServer } from "../server/servers.js";
 import { runSoak, type SoakResult } from "./soak.js";
 
@@ -112,12 +113,13 @@ interface Tail {
   died: boolean;
 }
 
-function summary(o: Options, r: SoakResult, warm: Sample | null, end: Sample | null, tail: Tail): string {
+function summary(header: string[], o: Options, r: SoakResult, warm: Sample | null, end: Sample | null, tail: Tail): string {
   const lost = r.messagesSent + 1 - r.messagesAccepted; // +1: the observer's final marker
   const growth = warm !== null && end !== null ? end.rssKb - warm.rssKb : NaN;
   const heap = (s: Sample | null): string => (s?.heapBytes == null ? "?" : `${mib(s.heapBytes / 1024)} MiB`);
   const heapGrowth = warm?.heapBytes != null && end?.heapBytes != null ? (end.heapBytes - warm.heapBytes) / 1024 : NaN;
   const lines = [
+    ...header,
     `loopchat soak: ${o.clients} clients, ${seconds(o.durationMs)} s, seed ${o.seed}, ${o.rate} messages/s (every ${o.tickMs} ms), churn ${o.churn} actions/s`,
     `clients        peak ${r.peakInRoom} in the room, ${r.connected} connected in all (the observer not counted)`,
     `churn          joins ${r.joins}, quits ${r.quits}, renames ${r.renames}, vanished ${r.vanished} (${r.vanishedJoining} while joining); dropped by the server ${r.droppedByServer}; join failures ${r.joinFailures}`,
@@ -139,6 +141,7 @@ function summary(o: Options, r: SoakResult, warm: Sample | null, end: Sample | n
 async function main(): Promise<number> {
   const options = readOptions();
   if (ensureDescriptors(options.clients + 1_000) === "restarted") return -1;
+  const header = reportHeader();
   const server = await startServer("loopchat", { core: null, joinNotices: true });
   let died = false;
   const alive = (): boolean => {
@@ -196,7 +199,7 @@ async function main(): Promise<number> {
     heapOf(last);
     const drops = [...(last ?? new Map<string, number>())].filter(([k]) => k.startsWith("loopchat_drops_total")).map(([k, v]) => `${k.replace(/^[^{]*/, "")} ${v}`);
     const tail: Tail = { peakKb, peakHeapBytes, outboxHighWater: last?.get("loopchat_outbox_high_water_lines") ?? null, drops: drops.length === 0 ? "none" : drops.join(", "), died };
-    process.stdout.write(summary(options, result, warm, end, tail));
+    process.stdout.write(summary(header, options, result, warm, end, tail));
     return result.violations.length > 0 || result.incomplete.length > 0 || died ? 1 : 0;
   } finally {
     clearInterval(heapPoll);
