@@ -1,5 +1,5 @@
 import { connect, type Socket } from "node:net";
-import { Waiters } from "../helpers/waiters.js";
+import { Waiters } from "../../bench/common/waiters.js";
 import { pino } from "pino";
 import { Loop } from "../../shared/src/loop/index.js";
 import { ChatServer, type ChatServerOptions } from "../../server/src/server.js";

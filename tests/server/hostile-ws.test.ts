@@ -3,7 +3,7 @@ import { request } from "node:http";
 import { connect, type Server, type Socket } from "node:net";
 import { describe, expect, it } from "vitest";
 import type { ServerEvent } from "../../shared/src/protocol/index.js";
-import { Waiters } from "../helpers/waiters.js";
+import { Waiters } from "../../bench/common/waiters.js";
 import { ChatClient, startServer, type RunningServer } from "./chat-client.js";
 import { WsClient } from "./ws-client.js";
 

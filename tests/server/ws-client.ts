@@ -1,5 +1,5 @@
 import { WebSocket } from "ws";
-import { Waiters } from "../helpers/waiters.js";
+import { Waiters } from "../../bench/common/waiters.js";
 import type { ServerEvent } from "../../shared/src/protocol/index.js";
 
 /** A WebSocket test client (plain ws, outside our loop) that records every event. */
