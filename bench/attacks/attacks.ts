@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { connect, type Socket } from "node:net";
 import { percentile } from "../common/percentile.js";
+import { LineClient, openSocket } from "../common/line-client.js";
 import { sleep } from "../common/sleep.js";
 import type { ProcessMemory } from "../common/proc.js";
 import { footprintOf, tcpExtCounter, type Metrics } from "./monitor.js";
@@ -16,9 +17,9 @@ import {
   HOST,
   inBatches,
   isOk,
-  LineClient,
+  Member,
+  NETCAT,
   OPCODE,
-  openSocket,
   until,
   upgradeRequest,
   withDeadline,
@@ -149,15 +150,15 @@ const longLines: Attack = {
   name: "10 MiB lines",
   async run(ctx) {
     ctx.phase("join");
-    const members = (await inBatches(LONG_MEMBERS, 10, (i) => LineClient.join(ctx.port, `long${i}`))).filter(isOk);
+    const members = (await inBatches(LONG_MEMBERS, 10, (i) => Member.join(ctx.port, `long${i}`))).filter(isOk);
     ctx.check(members.length === LONG_MEMBERS, `all ${LONG_MEMBERS} long-line members joined (${members.length})`);
     ctx.phase("write");
     const chunk = Buffer.alloc(WRITE_SIZE, "y");
     let bytes = 0;
     const start = performance.now();
     // Watched as the lines come (a member also hears the pair, so a kept tail of lines is not enough).
-    const toldAt = new Map<LineClient, number>();
-    const backAt = new Map<LineClient, number>();
+    const toldAt = new Map<Member, number>();
+    const backAt = new Map<Member, number>();
     members.forEach((m) => {
       const back = new RegExp(`<${m.name}> back to normal$`);
       m.onLine = (line) => {
@@ -232,7 +233,7 @@ const randomBinary: Attack = {
   name: "random binary",
   async run(ctx) {
     ctx.phase("connect");
-    const clients = (await inBatches(RANDOM_CONNECTIONS, 100, async () => new LineClient(await openSocket(ctx.port), 5))).filter(isOk);
+    const clients = (await inBatches(RANDOM_CONNECTIONS, 100, async () => new LineClient(await openSocket(ctx.port), { ...NETCAT, keep: 5 }))).filter(isOk);
     ctx.phase("write");
     let bytes = 0;
     const start = performance.now();
@@ -287,10 +288,10 @@ const neverRead: Attack = {
   name: "never read",
   async run(ctx) {
     ctx.phase("join");
-    const mutes = (await inBatches(MUTES, 20, (i) => LineClient.join(ctx.port, `mute${i}`))).filter(isOk);
+    const mutes = (await inBatches(MUTES, 20, (i) => Member.join(ctx.port, `mute${i}`))).filter(isOk);
     for (const m of mutes) m.socket.pause(); // from now on they read nothing
     ctx.check(mutes.length === MUTES, `all ${MUTES} non-readers joined (${mutes.length})`);
-    const loud = await LineClient.join(ctx.port, "loud", 15_000);
+    const loud = await Member.join(ctx.port, "loud", 15_000);
     const tooSlow = (values: Map<string, number>): number => values.get('loopchat_drops_total{reason="too slow"}') ?? 0;
     const dropsBefore = tooSlow((await ctx.metrics()).values);
     ctx.phase("broadcast");

@@ -7,7 +7,7 @@
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { percentile } from "../common/percentile.js";
 import { sleep } from "../common/sleep.js";
-import { LineClient, until } from "./wire.js";
+import { Member, until } from "./wire.js";
 
 /** What the driver asks. */
 export type PairRequest = { type: "window-start" } | { type: "window-end" } | { type: "finish" };
@@ -60,11 +60,11 @@ async function main(): Promise<void> {
   const send = (reply: PairReply): void => void process.send?.(reply);
   const port = Number(process.argv[2]);
   process.on("disconnect", () => process.exit(0)); // the driver went away
-  let alice: LineClient;
-  let bob: LineClient;
+  let alice: Member;
+  let bob: Member;
   try {
-    alice = await LineClient.join(port, "alice");
-    bob = await LineClient.join(port, "bob");
+    alice = await Member.join(port, "alice");
+    bob = await Member.join(port, "bob");
   } catch (error) {
     send({ type: "failed", error: error instanceof Error ? error.message : String(error) });
     return;

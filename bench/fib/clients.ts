@@ -1,9 +1,10 @@
 /**
- * The benchmark's client of the Fibonacci protocol (plain `node:net`): a line with n out, a line
- * with fib(n) back. Every answer is checked against fib(n) computed here, and every wait has a
- * deadline, so a server that stops answering costs us a bounded time, never a hang.
+ * The benchmark's client of the Fibonacci protocol (bench/common's line client, on plain
+ * `node:net`): a line with n out, a line with fib(n) back, matched in order. Every answer is
+ * checked against fib(n) computed here, and every wait has a deadline, so a server that stops
+ * answering costs us a bounded time, never a hang.
  */
-import { connect, type Socket } from "node:net";
+import { LineClient, openSocket } from "../common/line-client.js";
 
 /** fib(0..42), iteratively: what every answer must say. */
 const FIB: readonly number[] = (() => {
@@ -40,18 +41,15 @@ interface Waiter {
 }
 
 export class FibClient {
-  private buffer = "";
   private readonly waiting: Waiter[] = [];
   private closedByUs = false;
   /** Set when the connection ended without us asking. */
   closedByServer = false;
 
-  private constructor(private readonly socket: Socket) {
-    socket.setEncoding("utf8");
-    socket.setNoDelay(true);
-    socket.on("data", (chunk: string) => this.onData(chunk));
-    socket.on("error", () => {}); // "close" follows
-    socket.once("close", () => {
+  private constructor(private readonly lines: LineClient) {
+    lines.socket.setNoDelay(true);
+    lines.onLine = (line, at) => this.onAnswer(line.trim(), at);
+    lines.socket.once("close", () => {
       if (!this.closedByUs) this.closedByServer = true;
       for (const waiter of this.waiting.splice(0)) {
         clearTimeout(waiter.timer);
@@ -62,26 +60,16 @@ export class FibClient {
 
   /** Connects within `timeoutMs`, or rejects with a ClientError("connect"). */
   static open(host: string, port: number, timeoutMs: number): Promise<FibClient> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({ host, port });
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new ClientError("connect", `connect timed out after ${timeoutMs} ms`));
-      }, timeoutMs);
-      socket.once("connect", () => {
-        clearTimeout(timer);
-        resolve(new FibClient(socket));
-      });
-      socket.once("error", (error: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        socket.destroy();
-        reject(new ClientError("connect", error.code ?? error.message));
-      });
-    });
+    return openSocket(port, { host, timeoutMs }).then(
+      (socket) => new FibClient(new LineClient(socket, { eol: "\n", keep: 0, stripPrompt: false })),
+      (error: NodeJS.ErrnoException) => {
+        throw new ClientError("connect", error.code ?? error.message);
+      },
+    );
   }
 
   get open(): boolean {
-    return !this.socket.destroyed && !this.closedByServer;
+    return !this.lines.socket.destroyed && !this.closedByServer;
   }
 
   /** Sends n and waits at most `timeoutMs` for its answer. */
@@ -103,7 +91,7 @@ export class FibClient {
         }, timeoutMs),
       };
       this.waiting.push(waiter);
-      this.socket.write(`${n}\n`);
+      this.lines.send(String(n));
     });
   }
 
@@ -115,19 +103,15 @@ export class FibClient {
 
   destroy(): void {
     this.closedByUs = true;
-    this.socket.destroy();
+    this.lines.close();
   }
 
-  private onData(chunk: string): void {
-    this.buffer += chunk;
-    for (let newline = this.buffer.indexOf("\n"); newline >= 0; newline = this.buffer.indexOf("\n")) {
-      const line = this.buffer.slice(0, newline).trim();
-      this.buffer = this.buffer.slice(newline + 1);
-      const waiter = this.waiting.shift();
-      if (waiter === undefined) continue; // an answer nobody asked for: ignore
-      clearTimeout(waiter.timer);
-      if (waiter.live) waiter.resolve({ ms: performance.now() - waiter.sentAt, correct: line === String(FIB[waiter.n]), line });
-    }
+  /** The next answer, read at `at`: it is the oldest waiter's. */
+  private onAnswer(line: string, at: number): void {
+    const waiter = this.waiting.shift();
+    if (waiter === undefined) return; // an answer nobody asked for: ignore
+    clearTimeout(waiter.timer);
+    if (waiter.live) waiter.resolve({ ms: at - waiter.sentAt, correct: line === String(FIB[waiter.n]), line });
   }
 }
 

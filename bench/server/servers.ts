@@ -5,7 +5,8 @@
  * from /proc/PID, the same way for Node and Python.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { connect, createServer, type AddressInfo } from "node:net";
+import { createServer, type AddressInfo } from "node:net";
+import { openSocket } from "../common/line-client.js";
 import { processCpuTicks, processMemoryKb, type ProcessMemory } from "../common/proc.js";
 import { fromSource, repoRoot } from "../common/repo-root.js";
 import { sleep } from "../common/sleep.js";
@@ -105,13 +106,10 @@ export function freePort(): Promise<number> {
 }
 
 function accepts(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on("error", () => resolve(false));
-  });
+  return openSocket(port, { host }).then(
+    (socket) => (socket.destroy(), true),
+    () => false,
+  );
 }
 
 export async function startServer(kind: ServerKind, options: ServerOptions): Promise<RunningServer> {
