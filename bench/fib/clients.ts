@@ -1,10 +1,13 @@
 /**
- * The benchmark's client of the Fibonacci protocol (bench/common's line client, on plain
- * `node:net`): a line with n out, a line with fib(n) back, matched in order. Every answer is
- * checked against fib(n) computed here, and every wait has a deadline, so a server that stops
- * answering costs us a bounded time, never a hang.
+ * The benchmark's client of the Fibonacci protocol (plain `node:net`): a line with n out, a line
+ * with fib(n) back, matched in order. Every answer is checked against fib(n) computed here, and
+ * every wait has a deadline, so a server that stops answering costs us a bounded time, never a
+ * hang. It connects through bench/common's openSocket but reads its answers itself: in (2) this
+ * process is often the limit, and bench/common's LineClient, with its per-line bookkeeping
+ * (watchers, waiters, kept lines), would cost it about a quarter of the small requests per second.
  */
-import { LineClient, openSocket } from "../common/line-client.js";
+import type { Socket } from "node:net";
+import { openSocket } from "../common/line-client.js";
 
 /** fib(0..42), iteratively: what every answer must say. */
 const FIB: readonly number[] = (() => {
@@ -41,15 +44,17 @@ interface Waiter {
 }
 
 export class FibClient {
+  private buffer = "";
   private readonly waiting: Waiter[] = [];
   private closedByUs = false;
   /** Set when the connection ended without us asking. */
   closedByServer = false;
 
-  private constructor(private readonly lines: LineClient) {
-    lines.socket.setNoDelay(true);
-    lines.onLine = (line, at) => this.onAnswer(line.trim(), at);
-    lines.socket.once("close", () => {
+  private constructor(private readonly socket: Socket) {
+    socket.setEncoding("utf8");
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: string) => this.onData(chunk));
+    socket.once("close", () => {
       if (!this.closedByUs) this.closedByServer = true;
       for (const waiter of this.waiting.splice(0)) {
         clearTimeout(waiter.timer);
@@ -61,7 +66,7 @@ export class FibClient {
   /** Connects within `timeoutMs`, or rejects with a ClientError("connect"). */
   static open(host: string, port: number, timeoutMs: number): Promise<FibClient> {
     return openSocket(port, { host, timeoutMs }).then(
-      (socket) => new FibClient(new LineClient(socket, { eol: "\n", keep: 0, stripPrompt: false })),
+      (socket) => new FibClient(socket),
       (error: NodeJS.ErrnoException) => {
         throw new ClientError("connect", error.code ?? error.message);
       },
@@ -69,7 +74,7 @@ export class FibClient {
   }
 
   get open(): boolean {
-    return !this.lines.socket.destroyed && !this.closedByServer;
+    return !this.socket.destroyed && !this.closedByServer;
   }
 
   /** Sends n and waits at most `timeoutMs` for its answer. */
@@ -91,7 +96,7 @@ export class FibClient {
         }, timeoutMs),
       };
       this.waiting.push(waiter);
-      this.lines.send(String(n));
+      this.socket.write(`${n}\n`);
     });
   }
 
@@ -103,15 +108,19 @@ export class FibClient {
 
   destroy(): void {
     this.closedByUs = true;
-    this.lines.close();
+    this.socket.destroy();
   }
 
-  /** The next answer, read at `at`: it is the oldest waiter's. */
-  private onAnswer(line: string, at: number): void {
-    const waiter = this.waiting.shift();
-    if (waiter === undefined) return; // an answer nobody asked for: ignore
-    clearTimeout(waiter.timer);
-    if (waiter.live) waiter.resolve({ ms: at - waiter.sentAt, correct: line === String(FIB[waiter.n]), line });
+  private onData(chunk: string): void {
+    this.buffer += chunk;
+    for (let newline = this.buffer.indexOf("\n"); newline >= 0; newline = this.buffer.indexOf("\n")) {
+      const line = this.buffer.slice(0, newline).trim();
+      this.buffer = this.buffer.slice(newline + 1);
+      const waiter = this.waiting.shift();
+      if (waiter === undefined) continue; // an answer nobody asked for: ignore
+      clearTimeout(waiter.timer);
+      if (waiter.live) waiter.resolve({ ms: performance.now() - waiter.sentAt, correct: line === String(FIB[waiter.n]), line });
+    }
   }
 }
 
