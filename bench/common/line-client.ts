@@ -3,8 +3,9 @@
  * connect with a deadline, send lines, split what arrives into lines (at CRLF for the chat
  * server, at LF for the Fibonacci servers), and wait with a deadline for a line or a condition.
  * It keeps only the last `keep` lines (an attacker may be sent megabytes) but hands every line to
- * `onLine` first, with the time its chunk arrived. Not for the load generator's or the soak
- * members' hot paths: they parse raw bytes into counters without making a string of a line.
+ * `onLine` first, with the time its chunk arrived. Not for hot paths where the client's own cost
+ * is part of the measurement: the load generator and the soak's members parse raw bytes without
+ * making a string of a line, and the Fibonacci benchmark's clients read their answers themselves.
  */
 import { connect, type Socket } from "node:net";
 import { Waiters } from "./waiters.js";
