@@ -22,12 +22,11 @@
  * server died; 2 if an attack could not be carried out; otherwise 0. Failed expectations of an
  * attack (e.g. "every non-reader was cut off") are printed as CHECK FAILED but do not change it.
  */
-import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { flag, list, parseOptions } from "../common/options.js";
 import { reportHeader } from "../common/report-header.js";
 import { sleep } from "../common/sleep.js";
-import { clockTicksPerSecond, isAlive, loadAverages, processMemoryKb, type ProcessMemory } from "../common/proc.js";
+import { clockTicksPerSecond, isAlive, loadAverages, openFileLimits, processMemoryKb, type ProcessMemory } from "../common/proc.js";
 import { startServer, type RunningServer } from "../server/servers.js";
 import { ATTACKS, type Attack, type AttackReport } from "./attacks.js";
 import {
@@ -95,13 +94,6 @@ function bytes(n: number): string {
   if (n >= 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
   if (n >= 1024) return `${(n / 1024).toFixed(0)} KiB`;
   return `${n} B`;
-}
-
-function openFileLimit(): number {
-  const line = readFileSync("/proc/self/limits", "utf8")
-    .split("\n")
-    .find((l) => l.startsWith("Max open files"));
-  return Number(line?.split(/\s{2,}/)[1] ?? NaN);
 }
 
 /** The server's counters, sampled a few times: the fewest tasks seen (a member's writer task comes and goes). */
@@ -332,7 +324,7 @@ async function main(): Promise<number> {
     about: "attacks:\n" + ATTACKS.map((a) => `  ${a.id}. ${a.name}`).join("\n"),
   });
   const selected = ATTACKS.filter((a) => values.only === undefined || values.only.includes(String(a.id)));
-  const files = openFileLimit();
+  const files = openFileLimits().soft;
   if (files < NEEDED_FILES) {
     console.error(`the open-file limit is ${files}; this needs ${NEEDED_FILES} (run \`ulimit -n ${NEEDED_FILES}\` first)`);
     return 2;

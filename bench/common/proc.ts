@@ -1,7 +1,8 @@
 /**
  * What the benchmarks read from /proc, the same way for every process they watch (Node, Python,
  * a server's worker processes): a process's CPU time, memory, threads and wake-ups, its
- * descendants; and the machine's CPU use by all processes and its load average. Every reader
+ * descendants, this process's open-file limit; and the machine's CPU use by all processes and
+ * its load average. Every reader
  * answers null (or NaN) instead of throwing once a process has gone.
  */
 import { execFileSync } from "node:child_process";
@@ -105,6 +106,15 @@ export function processTree(pid: number): number[] {
     for (const [child, ppid] of parents) if (ppid === parent) tree.push(child);
   }
   return tree;
+}
+
+/** This process's open-file limit, soft and hard (/proc/self/limits; "unlimited" is Infinity); NaN when unreadable. */
+export function openFileLimits(): { soft: number; hard: number } {
+  const line = read("/proc/self/limits")
+    ?.split("\n")
+    .find((l) => l.startsWith("Max open files"));
+  const [soft, hard] = (line?.split(/\s{2,}/) ?? []).slice(1, 3).map((x) => (x === "unlimited" ? Infinity : Number(x)));
+  return { soft: soft ?? NaN, hard: hard ?? NaN };
 }
 
 /** Clock ticks per second (`getconf CLK_TCK`), the unit of `processCpuTicks`; 100 if getconf is missing. */

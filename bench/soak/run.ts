@@ -12,8 +12,9 @@
  * Progress goes to stderr every ~10 s; the summary to stdout. Exit code 1 on any violation, a
  * missed deadline, or a server that died; 2 on bad arguments.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { number, parseOptions, refuse } from "../common/options.js";
+import { openFileLimits } from "../common/proc.js";
 import { reportHeader } from "../common/report-header.js";
 import { startServer, type RunningServer } from "../server/servers.js";
 import { runSoak, type SoakResult } from "./soak.js";
@@ -60,10 +61,8 @@ function readOptions(): Options {
 
 /** This process needs a descriptor per client: raise the soft limit (by re-running under bash) if it is too low. */
 function ensureDescriptors(needed: number): "ok" | "restarted" {
-  const limit = (flag: string): number => Number(execFileSync("bash", ["-c", `ulimit ${flag}`], { encoding: "utf8" }).trim()) || Infinity;
-  const soft = limit("-Sn");
+  const { soft, hard } = openFileLimits();
   if (soft >= needed) return "ok";
-  const hard = limit("-Hn");
   if (hard < needed || process.env.SOAK_LIMIT_RAISED === "1") {
     process.stderr.write(`soak: ${needed} file descriptors needed, the limit is ${soft} (hard ${hard}); try fewer --clients\n`);
     process.exit(2);
