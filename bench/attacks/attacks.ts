@@ -5,7 +5,11 @@
  */
 import { randomBytes } from "node:crypto";
 import { connect, type Socket } from "node:net";
-import { footprintOf, tcpExtCounter, type Metrics, type ProcMemory } from "./monitor.js";
+import { percentile } from "../common/percentile.js";
+import { LineClient, openSocket } from "../common/line-client.js";
+import { sleep } from "../common/sleep.js";
+import type { ProcessMemory } from "../common/proc.js";
+import { footprintOf, tcpExtCounter, type Metrics } from "./monitor.js";
 import {
   clientFrame,
   closed,
@@ -13,10 +17,9 @@ import {
   HOST,
   inBatches,
   isOk,
-  LineClient,
+  Member,
+  NETCAT,
   OPCODE,
-  openSocket,
-  sleep,
   until,
   upgradeRequest,
   withDeadline,
@@ -29,7 +32,7 @@ export interface AttackContext {
   /** Server RSS just before the attack started, KiB. */
   rssBeforeKb: number;
   /** The server's memory now. */
-  memory(): ProcMemory;
+  memory(): ProcessMemory;
   metrics(): Promise<Metrics>;
   /** A line printed under the table for this attack. */
   note(text: string): void;
@@ -61,12 +64,6 @@ async function closeAll(sockets: Socket[], ms = 10_000): Promise<void> {
   for (const s of sockets) s.destroy();
   await until(() => sockets.every((s) => s.destroyed), ms);
   await Promise.race([Promise.all(sockets.map(closed)), sleep(ms)]);
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -116,8 +113,8 @@ const slowloris: Attack = {
       await sleep(SLOWLORIS_HOLD_MS);
       const m = ctx.memory();
       ctx.note(
-        `held ${opened.length} for ${SLOWLORIS_HOLD_MS / 1000} s: RSS ${mb(m.rssKb)} MiB, peak ${mb(m.hwmKb)} MiB → ` +
-          `${((m.hwmKb - ctx.rssBeforeKb) / opened.length).toFixed(1)} KiB per held connection at the peak, ` +
+        `held ${opened.length} for ${SLOWLORIS_HOLD_MS / 1000} s: RSS ${mb(m.rssKb)} MiB, peak ${mb(m.peakKb)} MiB → ` +
+          `${((m.peakKb - ctx.rssBeforeKb) / opened.length).toFixed(1)} KiB per held connection at the peak, ` +
           `${((m.rssKb - ctx.rssBeforeKb) / opened.length).toFixed(1)} KiB now`,
       );
       if (ctx.fullTimeout) {
@@ -153,15 +150,15 @@ const longLines: Attack = {
   name: "10 MiB lines",
   async run(ctx) {
     ctx.phase("join");
-    const members = (await inBatches(LONG_MEMBERS, 10, (i) => LineClient.join(ctx.port, `long${i}`))).filter(isOk);
+    const members = (await inBatches(LONG_MEMBERS, 10, (i) => Member.join(ctx.port, `long${i}`))).filter(isOk);
     ctx.check(members.length === LONG_MEMBERS, `all ${LONG_MEMBERS} long-line members joined (${members.length})`);
     ctx.phase("write");
     const chunk = Buffer.alloc(WRITE_SIZE, "y");
     let bytes = 0;
     const start = performance.now();
     // Watched as the lines come (a member also hears the pair, so a kept tail of lines is not enough).
-    const toldAt = new Map<LineClient, number>();
-    const backAt = new Map<LineClient, number>();
+    const toldAt = new Map<Member, number>();
+    const backAt = new Map<Member, number>();
     members.forEach((m) => {
       const back = new RegExp(`<${m.name}> back to normal$`);
       m.onLine = (line) => {
@@ -236,7 +233,7 @@ const randomBinary: Attack = {
   name: "random binary",
   async run(ctx) {
     ctx.phase("connect");
-    const clients = (await inBatches(RANDOM_CONNECTIONS, 100, async () => new LineClient(await openSocket(ctx.port), 5))).filter(isOk);
+    const clients = (await inBatches(RANDOM_CONNECTIONS, 100, async () => new LineClient(await openSocket(ctx.port), { ...NETCAT, keep: 5 }))).filter(isOk);
     ctx.phase("write");
     let bytes = 0;
     const start = performance.now();
@@ -291,10 +288,10 @@ const neverRead: Attack = {
   name: "never read",
   async run(ctx) {
     ctx.phase("join");
-    const mutes = (await inBatches(MUTES, 20, (i) => LineClient.join(ctx.port, `mute${i}`))).filter(isOk);
+    const mutes = (await inBatches(MUTES, 20, (i) => Member.join(ctx.port, `mute${i}`))).filter(isOk);
     for (const m of mutes) m.socket.pause(); // from now on they read nothing
     ctx.check(mutes.length === MUTES, `all ${MUTES} non-readers joined (${mutes.length})`);
-    const loud = await LineClient.join(ctx.port, "loud", 15_000);
+    const loud = await Member.join(ctx.port, "loud", 15_000);
     const tooSlow = (values: Map<string, number>): number => values.get('loopchat_drops_total{reason="too slow"}') ?? 0;
     const dropsBefore = tooSlow((await ctx.metrics()).values);
     ctx.phase("broadcast");
@@ -319,7 +316,7 @@ const neverRead: Attack = {
     const seconds = (performance.now() - start) / 1000;
     dropped = tooSlow((await ctx.metrics()).values) - dropsBefore;
     const m = ctx.memory();
-    const grewMiB = (m.hwmKb - ctx.rssBeforeKb) / 1024;
+    const grewMiB = (m.peakKb - ctx.rssBeforeKb) / 1024;
     ctx.note(
       `"loud" broadcast ${seq} lines of ~${FLOOD_LINE_PAD + 12} B in ${seconds.toFixed(1)} s; ${dropped}/${mutes.length} non-readers dropped as "too slow"; ` +
         `peak − before = ${grewMiB.toFixed(1)} MiB (the bound: ${mutes.length} × 1 MiB = ${mutes.length} MiB)`,
@@ -392,9 +389,10 @@ const connectionFlood: Attack = {
       ),
     );
     const failed = [...failures].map(([why, n]) => `${n} ${why}`).join(", ") || "none";
+    const sortedMs = [...connectMs].sort((a, b) => a - b);
     ctx.note(
-      `${connectMs.length}/${FLOOD_CONNECTIONS} connected (all fired at once); connect time p50 ${percentile(connectMs, 50).toFixed(0)} ms, ` +
-        `p99 ${percentile(connectMs, 99).toFixed(0)} ms, max ${percentile(connectMs, 100).toFixed(0)} ms (the listen backlog is 511; over ~1 s means a SYN was retried); failed: ${failed}`,
+      `${connectMs.length}/${FLOOD_CONNECTIONS} connected (all fired at once); connect time p50 ${percentile(sortedMs, 0.5).toFixed(0)} ms, ` +
+        `p99 ${percentile(sortedMs, 0.99).toFixed(0)} ms, max ${percentile(sortedMs, 1).toFixed(0)} ms (the listen backlog is 511; over ~1 s means a SYN was retried); failed: ${failed}`,
     );
     const m = ctx.memory();
     ctx.phase("idle");
@@ -496,8 +494,8 @@ const wsFragments: Attack = {
     const m = ctx.memory();
     const open = clients.filter((c) => !c.socket.destroyed && c.closeCode === null).length;
     ctx.note(
-      `${clients.length} × ${(WS_FRAGMENTS * WS_FRAGMENT) / KiB} KiB unfinished messages held ${WS_HOLD_MS / 1000} s: RSS ${mb(m.rssKb)} MiB, peak ${mb(m.hwmKb)} MiB → ` +
-        `${((m.hwmKb - ctx.rssBeforeKb) / Math.max(1, clients.length)).toFixed(1)} KiB per connection at the peak; ${open} still open`,
+      `${clients.length} × ${(WS_FRAGMENTS * WS_FRAGMENT) / KiB} KiB unfinished messages held ${WS_HOLD_MS / 1000} s: RSS ${mb(m.rssKb)} MiB, peak ${mb(m.peakKb)} MiB → ` +
+        `${((m.peakKb - ctx.rssBeforeKb) / Math.max(1, clients.length)).toFixed(1)} KiB per connection at the peak; ${open} still open`,
     );
     ctx.check(open === clients.length, "the server keeps an unfinished message under the limit (no close yet)");
     // One fragment more takes each message over 64 KiB: the server must close with 1009.

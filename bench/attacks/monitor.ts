@@ -1,24 +1,13 @@
 /**
- * Watching the server from outside: its memory from /proc/PID/status, its counters from
- * GET /metrics, and a sampler that keeps the highest values seen during an attack.
+ * Watching the server from outside: its peak memory reset through /proc, its counters from
+ * GET /metrics, the kernel's TCP counters, and a sampler that keeps the highest values seen
+ * during an attack.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
-import { processMemoryKb } from "../server/servers.js";
+import { nearestRank } from "../common/percentile.js";
+import { processMemoryKb } from "../common/proc.js";
 import { HOST } from "./wire.js";
-
-export interface ProcMemory {
-  /** Resident set size now, KiB. */
-  rssKb: number;
-  /** Peak resident set size (VmHWM) since start or since `resetPeak`, KiB. */
-  hwmKb: number;
-}
-
-/** VmRSS and VmHWM of `pid`, or null if it is gone. */
-export function procMemory(pid: number): ProcMemory | null {
-  const memory = processMemoryKb(pid);
-  return memory === null ? null : { rssKb: memory.rss, hwmKb: memory.peak };
-}
 
 /** Resets VmHWM to the current RSS (Linux: "5" to /proc/PID/clear_refs); false if not allowed. */
 export function resetPeak(pid: number): boolean {
@@ -28,10 +17,6 @@ export function resetPeak(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-export function isAlive(pid: number): boolean {
-  return procMemory(pid) !== null;
 }
 
 export interface Metrics {
@@ -152,7 +137,7 @@ export class Sampler {
       this.stop();
       return;
     }
-    const m = procMemory(this.pid);
+    const m = processMemoryKb(this.pid);
     if (m !== null && m.rssKb > this.highs.rssKb) this.highs.rssKb = m.rssKb;
     const kernel = tcpKernelKb();
     if (kernel > this.highs.tcpKernelKb) this.highs.tcpKernelKb = kernel;
@@ -209,7 +194,7 @@ export function histogramDelta(before: Map<string, number>, after: Map<string, n
   const delta = b.map(([le, n], i) => [le, n - (a[i] as [number, number])[1]] as [number, number]);
   const count = (delta[delta.length - 1] as [number, number])[1];
   const bound = (target: number): number => (delta.find(([, n]) => n >= target)?.[0] ?? Infinity) * 1000;
-  return { count, p99Ms: count === 0 ? 0 : bound(Math.ceil(count * 0.99)), maxMs: count === 0 ? 0 : bound(count) };
+  return { count, p99Ms: count === 0 ? 0 : bound(nearestRank(0.99, count)), maxMs: count === 0 ? 0 : bound(count) };
 }
 
 /** A TcpExt counter from /proc/net/netstat (system-wide, e.g. "ListenOverflows"); NaN if unreadable. */

@@ -1,7 +1,7 @@
 /** The driver's side of the pair process (bench/attacks/pair.ts). */
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { repoRoot } from "../server/servers.js";
+import { repoRoot } from "../common/repo-root.js";
 import type { FinalStats, PairReply, PairRequest, WindowStats } from "./pair.js";
 
 export class Pair {

@@ -5,7 +5,9 @@
  * (see `PairRequest` / `PairReply`); started as `node --import tsx bench/attacks/pair.ts <port>`.
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { LineClient, sleep, until } from "./wire.js";
+import { percentile } from "../common/percentile.js";
+import { sleep } from "../common/sleep.js";
+import { Member, until } from "./wire.js";
 
 /** What the driver asks. */
 export type PairRequest = { type: "window-start" } | { type: "window-end" } | { type: "finish" };
@@ -54,20 +56,15 @@ const INTERVAL_MS = 50;
 const MAX_PINGS = 12_000;
 const DRAIN_MS = 10_000;
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
-}
-
 async function main(): Promise<void> {
   const send = (reply: PairReply): void => void process.send?.(reply);
   const port = Number(process.argv[2]);
   process.on("disconnect", () => process.exit(0)); // the driver went away
-  let alice: LineClient;
-  let bob: LineClient;
+  let alice: Member;
+  let bob: Member;
   try {
-    alice = await LineClient.join(port, "alice");
-    bob = await LineClient.join(port, "bob");
+    alice = await Member.join(port, "alice");
+    bob = await Member.join(port, "bob");
   } catch (error) {
     send({ type: "failed", error: error instanceof Error ? error.message : String(error) });
     return;
@@ -141,8 +138,8 @@ async function main(): Promise<void> {
             sent: end - windowStart,
             received: latencies.length,
             missing: end - windowStart - latencies.length,
-            p50: percentile(latencies, 50),
-            p99: percentile(latencies, 99),
+            p50: percentile(latencies, 0.5),
+            p99: percentile(latencies, 0.99),
             max: latencies.length > 0 ? (latencies[latencies.length - 1] as number) : NaN,
             ownLagMax,
             worst,

@@ -22,30 +22,27 @@
  * server died; 2 if an attack could not be carried out; otherwise 0. Failed expectations of an
  * attack (e.g. "every non-reader was cut off") are printed as CHECK FAILED but do not change it.
  */
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { cpus, loadavg } from "node:os";
-import { parseArgs } from "node:util";
-import { clockTicksPerSecond } from "../loop/machine.js";
+import { cpus } from "node:os";
+import { flag, list, parseOptions } from "../common/options.js";
+import { reportHeader } from "../common/report-header.js";
+import { sleep } from "../common/sleep.js";
+import { clockTicksPerSecond, isAlive, loadAverages, openFileLimits, processMemoryKb, type ProcessMemory } from "../common/proc.js";
 import { startServer, type RunningServer } from "../server/servers.js";
 import { ATTACKS, type Attack, type AttackReport } from "./attacks.js";
 import {
   fetchMetrics,
   footprintOf,
   histogramDelta,
-  isAlive,
-  procMemory,
   resetPeak,
   Sampler,
   tcpKernelKb,
   type Footprint,
   type HistogramDelta,
   type Highs,
-  type ProcMemory,
 } from "./monitor.js";
 import { Pair } from "./pair-control.js";
 import type { FinalStats, WindowStats } from "./pair.js";
-import { sleep, withDeadline } from "./wire.js";
+import { withDeadline } from "./wire.js";
 
 const WARMUP_MS = 1_500;
 /** After the footprint is back: how much longer to wait before a last look at memory (does it come back?). */
@@ -97,21 +94,6 @@ function bytes(n: number): string {
   if (n >= 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
   if (n >= 1024) return `${(n / 1024).toFixed(0)} KiB`;
   return `${n} B`;
-}
-
-function openFileLimit(): number {
-  const line = readFileSync("/proc/self/limits", "utf8")
-    .split("\n")
-    .find((l) => l.startsWith("Max open files"));
-  return Number(line?.split(/\s{2,}/)[1] ?? NaN);
-}
-
-function git(args: string[]): string {
-  try {
-    return execFileSync("git", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-  } catch {
-    return "?";
-  }
 }
 
 /** The server's counters, sampled a few times: the fewest tasks seen (a member's writer task comes and goes). */
@@ -181,17 +163,17 @@ async function runOne(attack: Attack, fullTimeout: boolean): Promise<Row> {
     pair = await Pair.start(port);
     await sleep(WARMUP_MS);
     row.before = await baseline(wsPort);
-    row.rssBeforeKb = procMemory(pid)?.rssKb ?? NaN;
+    row.rssBeforeKb = processMemoryKb(pid)?.rssKb ?? NaN;
     row.tcpKernelBeforeKb = tcpKernelKb();
     row.peakFrom = resetPeak(pid) ? "VmHWM" : "sampled";
     sampler = new Sampler(pid, wsPort);
     const metricsBefore = (await fetchMetrics(wsPort)).values;
     await pair.windowStart();
-    row.load = loadavg()[0] ?? NaN;
+    row.load = loadAverages()[0];
     const start = performance.now();
     const ticks0 = server.cpuTicks();
     const cpu0 = process.cpuUsage();
-    const memory = (): ProcMemory => procMemory(pid) ?? { rssKb: NaN, hwmKb: NaN };
+    const memory = (): ProcessMemory => processMemoryKb(pid) ?? { rssKb: NaN, peakKb: NaN };
     row.report = await withDeadline(
       attack.run({
         port,
@@ -222,7 +204,7 @@ async function runOne(attack: Attack, fullTimeout: boolean): Promise<Row> {
     const m = memory();
     row.rssAfterKb = m.rssKb;
     row.highs = sampler.stop();
-    row.peakKb = row.peakFrom === "VmHWM" ? m.hwmKb : row.highs.rssKb;
+    row.peakKb = row.peakFrom === "VmHWM" ? m.peakKb : row.highs.rssKb;
     await sleep(LATER_MS);
     row.later = { rssKb: memory().rssKb, heapUsed: footprintOf((await fetchMetrics(wsPort, 20_000)).values).heapUsed };
     row.final = await pair.finish();
@@ -332,38 +314,27 @@ function details(r: Row): string[] {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: { only: { type: "string" }, "full-timeout": { type: "boolean", default: false }, help: { type: "boolean", default: false } },
+  const values = parseOptions({
+    name: "bench:attacks",
+    invocation: "npm run bench:attacks --",
+    options: {
+      only: list(ATTACKS.map((a) => String(a.id)), "these attacks (all)"),
+      "full-timeout": flag("run the slowloris until the server's 60 s name timeout cuts it off"),
+    },
+    about: "attacks:\n" + ATTACKS.map((a) => `  ${a.id}. ${a.name}`).join("\n"),
   });
-  if (values.help) {
-    console.log("usage: npm run bench:attacks [-- --only 1,2,...] [--full-timeout]\n" + ATTACKS.map((a) => `  ${a.id}. ${a.name}`).join("\n"));
-    return 0;
-  }
-  const only = values.only === undefined ? null : new Set(values.only.split(",").map((s) => Number(s.trim())));
-  const selected = ATTACKS.filter((a) => only === null || only.has(a.id));
-  if (selected.length === 0) {
-    console.error(`--only ${values.only}: no such attack (1 to ${ATTACKS.length})`);
-    return 2;
-  }
-  const files = openFileLimit();
+  const selected = ATTACKS.filter((a) => values.only === undefined || values.only.includes(String(a.id)));
+  const files = openFileLimits().soft;
   if (files < NEEDED_FILES) {
     console.error(`the open-file limit is ${files}; this needs ${NEEDED_FILES} (run \`ulimit -n ${NEEDED_FILES}\` first)`);
     return 2;
   }
 
-  const args = process.argv.slice(2).join(" ");
-  const commandLine = process.env.npm_lifecycle_event === "bench:attacks" ? `npm run bench:attacks${args ? ` -- ${args}` : ""}` : `npx tsx bench/attacks/run.ts${args ? ` ${args}` : ""}`;
   const started = new Date();
-  const dirty = git(["status", "--porcelain", "--untracked-files=no"]) !== "" ? " (with uncommitted changes)" : "";
   const header = [
     `# loopchat under attack: memory and responsiveness`,
     ``,
-    `command: ${commandLine}`,
-    `date:    ${started.toISOString()}`,
-    `commit:  ${git(["rev-parse", "--short", "HEAD"])} ${JSON.stringify(git(["log", "-1", "--format=%s"]))}${dirty}`,
-    `machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? "?"}, Node ${process.version}, load average ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(" ")} at the start`,
+    ...reportHeader(),
     `server:  fresh per attack, started by bench/server/servers.ts (CHAT_RATE_LIMIT=0, CHAT_MAX_CLIENTS=20000, join notices on, LOG_LEVEL=warn, not pinned)`,
     `pair:    alice → bob, one ping every 50 ms, in its own process; latency = bob's receive − alice's send`,
   ].join("\n");
@@ -391,7 +362,7 @@ async function main(): Promise<number> {
   const failed = rows.filter((r) => r.error !== null);
   const checks = rows.flatMap((r) => r.checks.filter((c) => !c.ok));
   console.log(
-    `\nload average at the end: ${loadavg()
+    `\nload average at the end: ${loadAverages()
       .map((l) => l.toFixed(2))
       .join(" ")}; total ${total.toFixed(0)} s; pair lost something in ${lost.length} attack(s); server died in ${died.length}; ${failed.length} attack(s) failed to run; ${checks.length} check(s) failed`,
   );

@@ -1,14 +1,15 @@
 /**
- * Plain-`net` building blocks for the attackers and the pair: sockets with deadlines, writes that
- * respect backpressure, a netcat line reader, and the few WebSocket bytes the raw WebSocket
- * attacker needs (a handshake and masked frames, written by hand so nothing is hidden from us).
+ * Plain-`net` building blocks for the attackers and the pair: deadlines, writes that respect
+ * backpressure, chat members on bench/common's line client, and the few WebSocket bytes the raw
+ * WebSocket attacker needs (a handshake and masked frames, written by hand so nothing is hidden
+ * from us).
  */
 import { randomBytes } from "node:crypto";
-import { connect, type Socket } from "node:net";
+import type { Socket } from "node:net";
+import { joinChat, LineClient, openSocket, type LineOptions } from "../common/line-client.js";
+import { sleep } from "../common/sleep.js";
 
 export const HOST = "127.0.0.1";
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Rejects with `what` if `promise` has not settled within `ms`. */
 export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -37,26 +38,6 @@ export async function until(condition: () => boolean, ms: number, everyMs = 20):
   return true;
 }
 
-/** Connects to 127.0.0.1:`port`; rejects on error or after `ms`. An error handler stays attached. */
-export function openSocket(port: number, ms = 10_000): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: HOST, port });
-    socket.on("error", () => {}); // errors after connecting show up as 'close'
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`connect to ${port} timed out after ${ms} ms`));
-    }, ms);
-    socket.once("connect", () => {
-      clearTimeout(timer);
-      resolve(socket);
-    });
-    socket.once("close", () => {
-      clearTimeout(timer);
-      reject(new Error(`connection to ${port} closed before it opened`));
-    });
-  });
-}
-
 /** Resolves once `socket` is closed (at once if it already is). */
 export function closed(socket: Socket): Promise<void> {
   return new Promise((resolve) => {
@@ -82,83 +63,23 @@ export function writeAll(socket: Socket, chunk: Buffer | string): Promise<boolea
   });
 }
 
-/**
- * A netcat client that splits what it reads into lines. It keeps only the last `keep` lines (an
- * attacker may read megabytes), but every line passes through `onLine` first.
- */
-export class LineClient {
-  readonly lines: string[] = [];
-  private partial = "";
-  bytesIn = 0;
-  bytesOut = 0;
-  closedAt: number | null = null;
-  /** The name it joined with (`join`), if any. */
-  name: string | null = null;
-  onLine: ((line: string, at: number) => void) | null = null;
-  private readonly watchers = new Set<(line: string) => void>();
+/** How the attackers and the pair read the chat: latin1 (lengths are byte counts), only the last 50 lines kept. */
+export const NETCAT: Partial<LineOptions> = { encoding: "latin1", keep: 50 };
 
-  constructor(
-    readonly socket: Socket,
-    private readonly keep = 50,
+/** A netcat member of the chat, joined under `name`. */
+export class Member extends LineClient {
+  private constructor(
+    socket: Socket,
+    readonly name: string,
   ) {
-    socket.setEncoding("latin1"); // one char per byte: no decoding cost, lengths are byte counts
-    socket.on("data", (chunk: string) => {
-      const at = performance.now();
-      this.bytesIn += chunk.length;
-      const parts = (this.partial + chunk).split("\r\n");
-      this.partial = parts.pop() ?? "";
-      if (this.partial.length > 64 * 1024) this.partial = this.partial.slice(-1024); // bounded, whatever arrives
-      for (const part of parts) {
-        const line = part.startsWith("Username: ") ? part.replace(/^(Username: )+/, "") : part;
-        this.onLine?.(line, at);
-        for (const watcher of this.watchers) watcher(line);
-        this.lines.push(line);
-      }
-      if (this.lines.length > this.keep * 2) this.lines.splice(0, this.lines.length - this.keep);
-    });
-    socket.once("close", () => (this.closedAt = performance.now()));
+    super(socket, NETCAT);
   }
 
-  get closed(): boolean {
-    return this.closedAt !== null;
-  }
-
-  /** What is after the last CRLF (the "Username: " prompt, for instance). */
-  get pending(): string {
-    return this.partial;
-  }
-
-  send(line: string): void {
-    const data = line + "\r\n";
-    this.bytesOut += Buffer.byteLength(data);
-    this.socket.write(data);
-  }
-
-  /** Waits until a line matches `pattern` (a kept one, or one still to come); false after `ms` or once the socket closed. */
-  async waitFor(pattern: RegExp, ms: number): Promise<boolean> {
-    if (this.lines.some((l) => pattern.test(l))) return true;
-    let seen = false;
-    const watcher = (line: string): void => {
-      if (pattern.test(line)) seen = true;
-    };
-    this.watchers.add(watcher);
-    try {
-      await until(() => seen || this.closed, ms);
-      return seen;
-    } finally {
-      this.watchers.delete(watcher);
-    }
-  }
-
-  /** Connects and joins as `name`; throws if the welcome has not come within `ms`. */
-  static async join(port: number, name: string, ms = 15_000): Promise<LineClient> {
-    const client = new LineClient(await openSocket(port, ms));
-    if (!(await until(() => client.pending.endsWith("Username: ") || client.closed, ms))) throw new Error(`${name}: no username prompt within ${ms} ms`);
-    client.send(name);
-    const welcome = new RegExp(`^\\* Welcome, ${name}!`);
-    if (!(await client.waitFor(welcome, ms))) throw new Error(`${name}: no welcome within ${ms} ms (last lines: ${client.lines.slice(-3).join(" | ")})`);
-    client.name = name;
-    return client;
+  /** Connects and joins as `name`; throws if the connection, the prompt or the welcome takes longer than `ms`. */
+  static async join(port: number, name: string, ms = 15_000): Promise<Member> {
+    const member = new Member(await openSocket(port, { timeoutMs: ms }), name);
+    await joinChat(member, name, ms);
+    return member;
   }
 }
 

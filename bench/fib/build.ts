@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { repoRoot } from "./servers.js";
+import { repoRoot } from "../common/repo-root.js";
 
 /** Compiles the servers; returns the output directory (its layout mirrors the repository's). */
 export function buildServers(): string {

@@ -1,9 +1,13 @@
 /**
  * The benchmark's client of the Fibonacci protocol (plain `node:net`): a line with n out, a line
- * with fib(n) back. Every answer is checked against fib(n) computed here, and every wait has a
- * deadline, so a server that stops answering costs us a bounded time, never a hang.
+ * with fib(n) back, matched in order. Every answer is checked against fib(n) computed here, and
+ * every wait has a deadline, so a server that stops answering costs us a bounded time, never a
+ * hang. It connects through bench/common's openSocket but reads its answers itself: in (2) this
+ * process is often the limit, and bench/common's LineClient, with its per-line bookkeeping
+ * (watchers, waiters, kept lines), would cost it about a quarter of the small requests per second.
  */
-import { connect, type Socket } from "node:net";
+import type { Socket } from "node:net";
+import { openSocket } from "../common/line-client.js";
 
 /** fib(0..42), iteratively: what every answer must say. */
 const FIB: readonly number[] = (() => {
@@ -50,7 +54,6 @@ export class FibClient {
     socket.setEncoding("utf8");
     socket.setNoDelay(true);
     socket.on("data", (chunk: string) => this.onData(chunk));
-    socket.on("error", () => {}); // "close" follows
     socket.once("close", () => {
       if (!this.closedByUs) this.closedByServer = true;
       for (const waiter of this.waiting.splice(0)) {
@@ -62,22 +65,12 @@ export class FibClient {
 
   /** Connects within `timeoutMs`, or rejects with a ClientError("connect"). */
   static open(host: string, port: number, timeoutMs: number): Promise<FibClient> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({ host, port });
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new ClientError("connect", `connect timed out after ${timeoutMs} ms`));
-      }, timeoutMs);
-      socket.once("connect", () => {
-        clearTimeout(timer);
-        resolve(new FibClient(socket));
-      });
-      socket.once("error", (error: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        socket.destroy();
-        reject(new ClientError("connect", error.code ?? error.message));
-      });
-    });
+    return openSocket(port, { host, timeoutMs }).then(
+      (socket) => new FibClient(socket),
+      (error: NodeJS.ErrnoException) => {
+        throw new ClientError("connect", error.code ?? error.message);
+      },
+    );
   }
 
   get open(): boolean {

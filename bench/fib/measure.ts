@@ -1,28 +1,19 @@
 /**
  * What the scenarios measure besides the servers: the machine they share with other work (load
  * average, other processes' CPU just before a measurement), the cost of fib(n) here, latency
- * percentiles, and a sampler of the server's process tree while it is under load.
+ * percentiles, and the server's whole process tree (Version #2's worker processes too) read from
+ * /proc the same way for all three versions, once or sampled while it is under load.
  */
-import { readFileSync } from "node:fs";
-import { clockTicksPerSecond, sampleBusy } from "../loop/machine.js";
-import { percentile } from "../loop/stats.js";
+import { median, percentile } from "../common/percentile.js";
+import { clockTicksPerSecond, loadAverages, processInfo, processTree, sampleBusy, type ProcessInfo } from "../common/proc.js";
+import { sleep } from "../common/sleep.js";
 import { fib } from "../../shared/examples/fib.js";
-import { snapshot, type TreeSnapshot } from "./proc.js";
 
 export interface MachineState {
   /** Load averages over 1, 5 and 15 minutes. */
   load: [number, number, number];
   /** Percent of all cores' time busy during a 250 ms sample (nothing of ours running). */
   busyPct: number;
-}
-
-export function loadAverages(): [number, number, number] {
-  try {
-    const [a, b, c] = readFileSync("/proc/loadavg", "utf8").split(" ").map(Number);
-    return [a ?? NaN, b ?? NaN, c ?? NaN];
-  } catch {
-    return [NaN, NaN, NaN];
-  }
 }
 
 /** The machine just before a measurement; call it while no server of ours runs. */
@@ -43,8 +34,7 @@ export function timeFib(n: number, reps: number): number {
     fib(n);
     times.push(performance.now() - start);
   }
-  times.sort((a, b) => a - b);
-  return times[times.length >> 1] as number;
+  return median(times);
 }
 
 export interface FibTiming {
@@ -76,6 +66,29 @@ export interface LatencySummary {
 export function summarize(latencies: readonly number[]): LatencySummary {
   const sorted = [...latencies].sort((a, b) => a - b);
   return { count: sorted.length, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted[sorted.length - 1] ?? NaN };
+}
+
+/** A server's whole process tree at one moment. */
+export interface TreeSnapshot {
+  /** The server's own process (null once it has gone). */
+  main: ProcessInfo | null;
+  /** The main process and all its descendants. */
+  all: ProcessInfo[];
+  /** Sum of VmRSS over the tree, KiB. */
+  rssKb: number;
+  /** Sum of threads over the tree. */
+  threads: number;
+  /** Sum of CPU time over the tree, clock ticks (a child that exited takes its time with it). */
+  cpuTicks: number;
+}
+
+export function snapshot(pid: number): TreeSnapshot {
+  const all = processTree(pid)
+    .map(processInfo)
+    .filter((p): p is ProcessInfo => p !== null);
+  const main = all.find((p) => p.pid === pid) ?? null;
+  const sum = (pick: (p: ProcessInfo) => number): number => all.reduce((total, p) => total + pick(p), 0);
+  return { main, all, rssKb: sum((p) => p.rssKb), threads: sum((p) => p.threads), cpuTicks: sum((p) => p.cpuTicks) };
 }
 
 /** Snapshots of a server's tree every `everyMs` while it is under load; keeps the highest values. */
@@ -136,5 +149,3 @@ export function ownCpuPct(since: NodeJS.CpuUsage, wallMs: number): number {
   const used = process.cpuUsage(since);
   return (100 * (used.user + used.system)) / 1000 / wallMs;
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

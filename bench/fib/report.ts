@@ -8,7 +8,7 @@ import type { ManyResult } from "./scenario-many.js";
 import type { LatencyResult, PhaseResult } from "./scenario-latency.js";
 import type { ThroughputResult } from "./scenario-throughput.js";
 import type { StopResult, Version } from "./servers.js";
-import { median } from "../loop/stats.js";
+import { median } from "../common/percentile.js";
 
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const line = (cells: readonly string[]): string => `| ${cells.join(" | ")} |`;

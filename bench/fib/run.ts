@@ -9,6 +9,7 @@
  *   npm run bench:fib -- --quick           # smaller and shorter, ~1 min
  *   npm run bench:fib -- --only 1,3 --versions v1,v3 --cap 2000
  *   npm run bench:fib -- --compiled        # the servers compiled by tsc, run with plain node
+ *   npm run bench:fib -- --help            # the options
  *
  * Options (full / --quick defaults):
  *   --only 1,2,3  --versions v1,v2,v3,v3-inline
@@ -21,66 +22,57 @@
  * Tables go to stdout (markdown), progress to stderr. Every server is a fresh process; every wait
  * is bounded. See servers.ts for how the servers are started, the scenario files for the method.
  */
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { availableParallelism, cpus, totalmem } from "node:os";
-import { parseArgs } from "node:util";
-import { hasCommand } from "../loop/machine.js";
+import { availableParallelism } from "node:os";
+import { hasCommand } from "../common/commands.js";
+import { flag, list, number, parseOptions } from "../common/options.js";
+import { packageVersion, reportHeader } from "../common/report-header.js";
 import { buildServers, removeBuild } from "./build.js";
-import { loadAverages, timeFib, timeUntil, type FibTiming } from "./measure.js";
+import { timeFib, timeUntil, type FibTiming } from "./measure.js";
 import { count, fibTimingTable, latencyShows, latencyTable, manyShows, manyTable, Notes, throughputShows, throughputTable, type ThroughputRuns } from "./report.js";
 import { manyClients, type ManyResult } from "./scenario-many.js";
 import { responsiveness, type LatencyResult } from "./scenario-latency.js";
 import { throughput } from "./scenario-throughput.js";
-import { repoRoot, VERSION_TITLES, VERSIONS, type Version } from "./servers.js";
+import { VERSION_TITLES, VERSIONS, type Version } from "./servers.js";
 
-const text = { type: "string" } as const;
-const { values } = parseArgs({
+const SCENARIOS = ["1", "2", "3"] as const;
+const values = parseOptions({
+  name: "bench:fib",
+  invocation: "npm run bench:fib --",
   options: {
-    quick: { type: "boolean", default: false },
-    compiled: { type: "boolean", default: false },
-    only: text,
-    versions: text,
-    cap: text,
-    batch: text,
-    "rss-bound-mib": text,
-    "time-limit": text,
-    deadline: text,
-    "small-clients": text,
-    "large-clients": text,
-    "large-n": text,
-    quiet: text,
-    loaded: text,
-    "cpu-n": text,
-    "cpu-clients": text,
-    window: text,
-    reps: text,
-    warm: text,
+    quick: flag("smaller and shorter (the second default below)"),
+    compiled: flag("run the servers compiled by tsc with plain node, not from source with tsx"),
+    only: list(SCENARIOS, "these scenarios (all)"),
+    versions: list(VERSIONS, "these versions (all; v3-inline only takes part in (2))"),
+    cap: number({ min: 1, help: "(1) connections at most (5000 / 1000)" }),
+    batch: number({ min: 1, help: "(1) largest batch of connections (200)" }),
+    "rss-bound-mib": number({ min: 1, arg: "MIB", help: "(1) stop when the server's tree passes this RSS (1536 / 1024)" }),
+    "time-limit": number({ min: 1, arg: "S", help: "(1) seconds per version (30 / 6)" }),
+    deadline: number({ min: 0.1, arg: "S", help: "(1) seconds for an answer after a batch (10 / 6)" }),
+    "small-clients": number({ min: 1, help: "(2) clients asking n=10 (50 / 20)" }),
+    "large-clients": number({ min: 0, help: "(2) clients asking the large n (4 / 2)" }),
+    "large-n": number({ min: 0, help: "(2) the large n (auto: fib(n) >= 500 ms here)" }),
+    warm: number({ min: 0, arg: "S", help: "(2) seconds of small requests not counted (1 / 0.5)" }),
+    quiet: number({ min: 0, arg: "S", help: "(2) seconds without large requests (4 / 1)" }),
+    loaded: number({ min: 0.1, arg: "S", help: "(2) seconds with them (8 / 2.5)" }),
+    "cpu-n": number({ min: 0, help: "(3) n asked (auto: fib(n) >= 20 ms here)" }),
+    "cpu-clients": number({ min: 1, help: "(3) clients (8 / 4)" }),
+    window: number({ min: 0.1, arg: "S", help: "(3) seconds measured (6 / 1.5)" }),
+    reps: number({ min: 1, help: "(3) runs on 1 and on 2 cores (2 / 1)" }),
   },
 });
 
-const quick = values.quick === true;
-const compiled = values.compiled === true;
+const quick = values.quick;
+const compiled = values.compiled;
 
-/** `--name N` as a number; without it the full-run or the `--quick` default. */
-function option(name: keyof typeof values, full: number, short: number, min = 0): number {
-  const raw = values[name];
-  if (typeof raw !== "string") return quick ? short : full;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min) throw new RangeError(`--${name} needs a number >= ${min}, got ${JSON.stringify(raw)}`);
-  return n;
+type NumberOption = { [K in keyof typeof values]: (typeof values)[K] extends number | undefined ? K : never }[keyof typeof values];
+
+/** `--name N` as given; without it the full-run or the `--quick` default. */
+function option(name: NumberOption, full: number, short: number): number {
+  return values[name] ?? (quick ? short : full);
 }
 
-/** `--name a,b` checked against `allowed`; without it `fallback`. */
-function list<T extends string>(raw: string | undefined, allowed: readonly T[], fallback: readonly T[], name: string): T[] {
-  if (raw === undefined) return [...fallback];
-  const items = raw.split(",").map((s) => s.trim());
-  for (const item of items) if (!(allowed as readonly string[]).includes(item)) throw new RangeError(`--${name}: unknown ${JSON.stringify(item)} (one of ${allowed.join(", ")})`);
-  return items as T[];
-}
-
-const scenarios = list(values.only, ["1", "2", "3"] as const, ["1", "2", "3"], "only");
-const versions = list(values.versions, VERSIONS, VERSIONS, "versions");
+const scenarios = values.only ?? [...SCENARIOS];
+const versions = values.versions ?? [...VERSIONS];
 const has = (v: Version): boolean => versions.includes(v);
 const cores = availableParallelism();
 const taskset = hasCommand("taskset");
@@ -92,32 +84,10 @@ const print = (line = ""): void => {
   process.stdout.write(line + "\n");
 };
 
-function commandLine(): string {
-  const args = process.argv.slice(2).join(" ");
-  const base = process.env.npm_lifecycle_event === "bench:fib" ? "npm run bench:fib" : "npx tsx bench/fib/run.ts";
-  return args === "" ? base : base === "npm run bench:fib" ? `${base} -- ${args}` : `${base} ${args}`;
-}
-
-function readOnly(cmd: string, args: string[]): string {
-  try {
-    return execFileSync(cmd, args, { cwd: repoRoot, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-  } catch {
-    return "?";
-  }
-}
-
 function header(): void {
-  const tsx = (JSON.parse(readFileSync(`${repoRoot}node_modules/tsx/package.json`, "utf8")) as { version: string }).version;
-  const [l1, l5, l15] = loadAverages();
   print("## Fibonacci servers: v1 threads, v2 processes, v3 our loop (`bench/fib`)");
   print();
-  print(`Command: \`${commandLine()}\``);
-  print(`Date: ${new Date().toISOString().replace("T", " ").slice(0, 16)} UTC; commit ${readOnly("git", ["describe", "--always", "--dirty"])}`);
-  print(
-    `Machine: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? "?"}), Node sees ${cores}; ${(totalmem() / 2 ** 30).toFixed(1)} GiB; ` +
-      `Node ${process.version}, tsx ${tsx}; taskset ${taskset ? "present" : "MISSING (1-core rows skipped)"}; ` +
-      `load average at start ${l1} / ${l5} / ${l15} (1 / 5 / 15 min)`,
-  );
+  for (const line of reportHeader([`tsx ${packageVersion("tsx")}`, `taskset ${taskset ? "present" : "MISSING (1-core rows skipped)"}`])) print(line);
   const how = compiled
     ? "`node <build>/shared/examples/<file>.js --port 0 --host 127.0.0.1 [...]` (compiled by tsc with bench/fib/tsconfig.servers.json into a temporary directory)"
     : "`node --import tsx shared/examples/<file>.ts --port 0 --host 127.0.0.1 [...]` (from source, as `npx tsx` runs them)";
@@ -157,8 +127,8 @@ function chooseN(): { largeN: number; cpuN: number } {
   const timings: FibTiming[] = timeUntil(30, largeTarget, 3);
   const autoLarge = timings[timings.length - 1]?.n ?? 36;
   const cpuAuto = (timings.find((t) => t.ms >= 20) ?? { n: 30 }).n;
-  const largeN = option("large-n", autoLarge, autoLarge, 0);
-  const cpuN = option("cpu-n", cpuAuto, cpuAuto, 0);
+  const largeN = option("large-n", autoLarge, autoLarge);
+  const cpuN = option("cpu-n", cpuAuto, cpuAuto);
   const extra = [largeN, cpuN].filter((n) => !timings.some((t) => t.n === n));
   for (const n of extra) timings.push({ n, ms: timeFib(n, 3) });
   timings.sort((a, b) => a.n - b.n);
@@ -172,11 +142,11 @@ function chooseN(): { largeN: number; cpuN: number } {
 async function runMany(compiledDir: string | null): Promise<void> {
   const options = {
     compiledDir,
-    cap: option("cap", 5000, 1000, 1),
-    batch: option("batch", 200, 200, 1),
-    rssBoundKb: option("rss-bound-mib", 1536, 1024, 1) * 1024,
-    timeLimitMs: option("time-limit", 30, 6, 1) * 1000,
-    deadlineMs: option("deadline", 10, 6, 0.1) * 1000,
+    cap: option("cap", 5000, 1000),
+    batch: option("batch", 200, 200),
+    rssBoundKb: option("rss-bound-mib", 1536, 1024) * 1024,
+    timeLimitMs: option("time-limit", 30, 6) * 1000,
+    deadlineMs: option("deadline", 10, 6) * 1000,
     connectTimeoutMs: 5_000,
     procs: cores,
   };
@@ -203,14 +173,14 @@ async function runMany(compiledDir: string | null): Promise<void> {
 async function runLatency(compiledDir: string | null, largeN: number): Promise<void> {
   const options = {
     compiledDir,
-    smallClients: option("small-clients", 50, 20, 1),
-    largeClients: option("large-clients", 4, 2, 0),
+    smallClients: option("small-clients", 50, 20),
+    largeClients: option("large-clients", 4, 2),
     smallN: 10,
     largeN,
     settleMaxMs: 15_000,
-    warmMs: option("warm", 1, 0.5, 0) * 1000,
-    quietMs: option("quiet", 4, 1, 0) * 1000,
-    loadedMs: option("loaded", 8, 2.5, 0.1) * 1000,
+    warmMs: option("warm", 1, 0.5) * 1000,
+    quietMs: option("quiet", 4, 1) * 1000,
+    loadedMs: option("loaded", 8, 2.5) * 1000,
     procs: cores,
     warmupTimeoutMs: 90_000,
     askTimeoutMs: 30_000,
@@ -241,15 +211,15 @@ async function runThroughput(compiledDir: string | null, cpuN: number): Promise<
   const options = {
     compiledDir,
     n: cpuN,
-    clients: option("cpu-clients", 8, 4, 1),
-    windowMs: option("window", 6, 1.5, 0.1) * 1000,
+    clients: option("cpu-clients", 8, 4),
+    windowMs: option("window", 6, 1.5) * 1000,
     warmupTimeoutMs: 90_000,
     askTimeoutMs: 30_000,
     settleMaxMs: 15_000,
   };
   const twoCores = Math.min(2, cores);
   const twoList = Array.from({ length: twoCores }, (_, k) => k).join(",");
-  const reps = option("reps", 2, 1, 1);
+  const reps = option("reps", 2, 1);
   const all: ThroughputRuns[] = [];
   for (const version of versions.filter((v) => v !== "v3-inline")) {
     const runs: ThroughputRuns = { version, one: [], two: [] };

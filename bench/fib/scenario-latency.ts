@@ -12,10 +12,9 @@
  */
 import { openMany, type FibClient } from "./clients.js";
 import { closedLoop, LoadRecord, warmUp } from "./load.js";
-import { machineState, ownCpuPct, settle, summarize, type LatencySummary, type MachineState } from "./measure.js";
-import { snapshot } from "./proc.js";
+import { machineState, ownCpuPct, settle, snapshot, summarize, type LatencySummary, type MachineState } from "./measure.js";
 import { startFibServer, type FibServer, type StopResult, type Version } from "./servers.js";
-import { clockTicksPerSecond } from "../loop/machine.js";
+import { clockTicksPerSecond } from "../common/proc.js";
 
 export interface LatencyOptions {
   /** Run the servers compiled from this directory (build.ts), or from source with tsx (null). */

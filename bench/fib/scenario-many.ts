@@ -10,8 +10,8 @@
  * the time limit are also watched while a batch connects and while we wait for answers.
  */
 import { FibClient, openMany } from "./clients.js";
-import { machineState, sleep, type MachineState } from "./measure.js";
-import { snapshot, type TreeSnapshot } from "./proc.js";
+import { sleep } from "../common/sleep.js";
+import { machineState, snapshot, type MachineState, type TreeSnapshot } from "./measure.js";
 import { startFibServer, type FibServer, type StopResult, type Version } from "./servers.js";
 
 export interface ManyOptions {

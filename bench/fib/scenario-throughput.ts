@@ -9,10 +9,9 @@
  */
 import { openMany, type FibClient } from "./clients.js";
 import { closedLoop, LoadRecord, warmUp } from "./load.js";
-import { machineState, settle, TreeSampler, type MachineState } from "./measure.js";
-import { snapshot } from "./proc.js";
+import { machineState, settle, snapshot, TreeSampler, type MachineState } from "./measure.js";
 import { startFibServer, type FibServer, type StopResult, type Version } from "./servers.js";
-import { clockTicksPerSecond } from "../loop/machine.js";
+import { clockTicksPerSecond } from "../common/proc.js";
 
 export interface ThroughputOptions {
   /** Run the servers compiled from this directory (build.ts), or from source with tsx (null). */

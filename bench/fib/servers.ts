@@ -13,9 +13,9 @@
  * asked), with stdout piped: the port is in the server's "listening on HOST:PORT" line.
  */
 import type { ChildProcess } from "node:child_process";
+import { sleep } from "../common/sleep.js";
 import { spawnPinned } from "../server/servers.js";
-import { fileURLToPath } from "node:url";
-import { isAlive, processTree } from "./proc.js";
+import { isAlive, processTree } from "../common/proc.js";
 
 export const VERSIONS = ["v1", "v2", "v3", "v3-inline"] as const;
 export type Version = (typeof VERSIONS)[number];
@@ -46,8 +46,6 @@ function command(version: Version, procs: number): VersionCommand {
       return { file: "shared/examples/fib-server.ts", args: ["--inline-max", "99"], banner: "fib server" };
   }
 }
-
-export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 
 export interface StartOptions {
   /** `taskset -c` list ("0", "0,1"), or null for no pinning. */
@@ -164,7 +162,7 @@ export async function startFibServer(version: Version, options: StartOptions): P
       for (let waited = 0; waited <= 2_000; waited += 100) {
         leftovers = family.filter(isAlive);
         if (leftovers.length === 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await sleep(100);
       }
       for (const p of leftovers) {
         try {

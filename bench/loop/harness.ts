@@ -4,9 +4,11 @@
  * scenario twice (cold, then warm) and prints one JSON line for the driver (run.ts).
  */
 import { performance } from "node:perf_hooks";
-import { percentile } from "./stats.js";
+import { choice, number, parseOptions, refuse } from "../common/options.js";
+import { percentile } from "../common/percentile.js";
 
-export type Scenario = "a" | "b" | "c";
+export const SCENARIOS = ["a", "b", "c"] as const;
+export type Scenario = (typeof SCENARIOS)[number];
 
 /** One implementation of the three scenarios; each call runs on a fresh loop/runtime. */
 export interface ScenarioImpl {
@@ -74,16 +76,18 @@ export function fingerprint(values: readonly number[]): string {
   return `n=${values.length} sum=${sum} hash=${hash}`;
 }
 
-function parseArgs(argv: readonly string[]): { scenario: Scenario; size: number } {
-  const value = (flag: string): string | undefined => {
-    const i = argv.indexOf(flag);
-    return i >= 0 ? argv[i + 1] : undefined;
+function childOptions(name: string): { scenario: Scenario; size: number } {
+  const command = {
+    name: `impl-${name}`,
+    invocation: `node --import tsx bench/loop/impl-${name}.ts`,
+    options: {
+      scenario: choice(SCENARIOS, "the scenario to run, cold then warm (required)"),
+      size: number({ min: 2, integer: true, help: "its size (the full run's size)" }),
+    },
   };
-  const scenario = value("--scenario");
-  if (scenario !== "a" && scenario !== "b" && scenario !== "c") throw new Error("usage: --scenario a|b|c [--size N]");
-  const size = Number(value("--size") ?? DEFAULT_SIZES[scenario]);
-  if (!Number.isInteger(size) || size < 2) throw new Error(`bad --size ${value("--size")}`);
-  return { scenario, size };
+  const { scenario, size } = parseOptions(command);
+  if (scenario === undefined) refuse(command, "--scenario is required");
+  return { scenario, size: size ?? DEFAULT_SIZES[scenario] };
 }
 
 async function iteration(impl: ScenarioImpl, scenario: Scenario, size: number): Promise<{ result: IterationResult; check: string }> {
@@ -123,7 +127,7 @@ async function iteration(impl: ScenarioImpl, scenario: Scenario, size: number): 
 
 /** The body of a child process: runs the scenario named on the command line twice and prints the JSON report. */
 export async function runChild(name: string, impl: ScenarioImpl): Promise<void> {
-  const { scenario, size } = parseArgs(process.argv.slice(2));
+  const { scenario, size } = childOptions(name);
   const cold = await iteration(impl, scenario, size);
   const warm = await iteration(impl, scenario, size);
   const report: ChildReport = { impl: name, scenario, size, check: warm.check, runs: [cold.result, warm.result] };

@@ -7,12 +7,15 @@
  * "Mark-Compact (reduce)" GC that V8's memory reducer runs about 8 s after a process starts.
  *
  *   npm run bench:idle -- [--seconds N] [--settle N]
+ *   npm run bench:idle -- --help
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
-import { setTimeout as delay } from "node:timers/promises";
-import { clockTicksPerSecond, loadAverage, processCpuTicks, sampleBusy, voluntarySwitches } from "./machine.js";
+import { number, parseOptions } from "../common/options.js";
+import { reportHeader } from "../common/report-header.js";
+import { sleep } from "../common/sleep.js";
+import { clockTicksPerSecond, loadAverages, processCpuTicks, sampleBusy, voluntarySwitches } from "../common/proc.js";
 
 interface Child {
   label: string;
@@ -20,13 +23,6 @@ interface Child {
   pid: number;
   port: number;
   answer: string;
-}
-
-function numberFlag(argv: readonly string[], flag: string, fallback: number): number {
-  const i = argv.indexOf(flag);
-  const value = i >= 0 ? Number(argv[i + 1]) : fallback;
-  if (!(value >= 0)) throw new Error("usage: [--seconds N] [--settle N] (N >= 0)");
-  return value;
 }
 
 /** Starts a child under tsx and waits for its "ready <port>" line. */
@@ -56,30 +52,38 @@ function ask(port: number): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  const seconds = Math.max(1, Math.round(numberFlag(argv, "--seconds", 10)));
-  const settle = numberFlag(argv, "--settle", 10);
+  const values = parseOptions({
+    name: "bench:idle",
+    invocation: "npm run bench:idle --",
+    options: {
+      seconds: number({ help: "the window measured, at least 1 (10)" }),
+      settle: number({ help: "seconds after start-up before the window starts (10)" }),
+    },
+  });
+  const seconds = Math.max(1, Math.round(values.seconds ?? 10));
+  const settle = values.settle ?? 10;
+  const header = reportHeader();
   const hz = clockTicksPerSecond();
   const started = await Promise.all([start("our loop", "idle-child-loop.ts"), start("plain node", "idle-child-node.ts")]);
   try {
     const children: Child[] = [];
     for (const child of started) children.push({ ...child, answer: await ask(child.port) });
-    await delay(settle * 1000); // start-up work (module loading, JIT, the memory reducer's GC) is not idling
+    await sleep(settle * 1000); // start-up work (module loading, JIT, the memory reducer's GC) is not idling
     const busy = await sampleBusy(250);
     const switches0 = children.map((c) => voluntarySwitches(c.pid) ?? NaN);
     // ticks[i][k]: CPU ticks of child i at second k of the window.
     const ticks = children.map((c) => [processCpuTicks(c.pid) ?? NaN]);
     for (let k = 1; k <= seconds; k++) {
-      await delay(1000);
+      await sleep(1000);
       children.forEach((c, i) => ticks[i]?.push(processCpuTicks(c.pid) ?? NaN));
     }
     const switches1 = children.map((c) => voluntarySwitches(c.pid) ?? NaN);
 
-    console.log(`\n## Idle CPU — ${new Date().toISOString()}\n`);
+    console.log(`\n## Idle CPU\n\n${header.join("\n")}\n`);
     console.log(
-      `node ${process.version}; window of ${seconds} s starting ${settle} s after start-up, the same window for both ` +
+      `Window of ${seconds} s starting ${settle} s after start-up, the same window for both ` +
         `children; CLK_TCK ${hz} (resolution ${(100 / hz / seconds).toFixed(2)} % CPU over the window); ` +
-        `loadavg ${loadAverage().toFixed(2)}, other processes used ${busy.allPct.toFixed(0)} % of all cores just before.\n`,
+        `loadavg ${loadAverages()[0].toFixed(2)}, other processes used ${busy.allPct.toFixed(0)} % of all cores just before.\n`,
     );
     console.log("| child | CPU time in window | CPU % of one core | busiest second | main-thread wakeups/s | server answered |");
     console.log("| --- | --- | --- | --- | --- | --- |");

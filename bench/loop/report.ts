@@ -1,14 +1,17 @@
 /**
  * Turns the loop benchmark's measurements into markdown tables: medians of the cold (1st) and warm
  * (2nd) iterations per implementation, ratios between implementations measured in the same run,
- * the targets, and the machine load seen before each measurement.
+ * the targets, and the machine load seen before each measurement. When `baseline` (the loop of
+ * another checkout) was measured too, the tables gain its ratios: before and after, same run.
  */
 import type { ChildReport, IterationResult, Scenario } from "./harness.js";
-import type { BusySample } from "./machine.js";
-import { median } from "./stats.js";
+import type { BusySample } from "../common/proc.js";
+import { median } from "../common/percentile.js";
 
 export const IMPLS = ["loop", "async", "effection", "asyncio"] as const;
-export type Impl = (typeof IMPLS)[number];
+/** `baseline`: bench/loop/impl-loop.ts of another checkout (LOOP_BASELINE), for before/after figures. */
+export const ALL_IMPLS = [...IMPLS, "baseline"] as const;
+export type Impl = (typeof ALL_IMPLS)[number];
 
 export interface Measurement {
   rep: number;
@@ -76,9 +79,10 @@ function missing(all: readonly Measurement[], impl: Impl, scenario: Scenario, sk
 
 export function throughputTable(all: readonly Measurement[], scenario: "a" | "b", impls: readonly Impl[], skipped: ReadonlyMap<Impl, string>): string {
   const warmOf = (impl: Impl): number => med(reports(all, impl, scenario), 1, "rate");
+  const against: Impl[] = ["async", "asyncio", ...(impls.includes("baseline") ? (["baseline"] as const) : [])];
   const rows = impls.map((impl) => {
     const why = missing(all, impl, scenario, skipped);
-    if (why !== null) return [impl, why, "", "", "", "", "", ""];
+    if (why !== null) return [impl, why, "", "", "", ...against.map(() => ""), ""];
     const rs = reports(all, impl, scenario);
     const warm = values(rs, 1, "rate");
     return [
@@ -87,18 +91,19 @@ export function throughputTable(all: readonly Measurement[], scenario: "a" | "b"
       formatRate(med(rs, 0, "rate")),
       formatRate(median(warm)),
       `${formatRate(Math.min(...warm))} – ${formatRate(Math.max(...warm))}`,
-      ratio(median(warm) / warmOf("async")),
-      ratio(median(warm) / warmOf("asyncio")),
+      ...against.map((other) => ratio(median(warm) / warmOf(other))),
       cpuShare(rs).toFixed(2),
     ];
   });
-  return table(["impl", "n", "cold (median)", "warm (median)", "warm min – max", "warm vs async", "warm vs asyncio", "cpu/wall (warm)"], rows);
+  return table(["impl", "n", "cold (median)", "warm (median)", "warm min – max", ...against.map((other) => `warm vs ${other}`), "cpu/wall (warm)"], rows);
 }
 
 export function sleepTable(all: readonly Measurement[], impls: readonly Impl[], skipped: ReadonlyMap<Impl, string>, idealMs: number): string {
+  const vsBaseline = impls.includes("baseline");
+  const baselineWall = med(reports(all, "baseline", "c"), 1, "wallMs");
   const rows = impls.map((impl) => {
     const why = missing(all, impl, "c", skipped);
-    if (why !== null) return [impl, why, "", "", "", "", "", "", ""];
+    if (why !== null) return [impl, why, "", "", "", "", "", "", "", ...(vsBaseline ? [""] : [])];
     const rs = reports(all, impl, "c");
     const warmWall = med(rs, 1, "wallMs");
     return [
@@ -111,10 +116,22 @@ export function sleepTable(all: readonly Measurement[], impls: readonly Impl[], 
       ms(med(rs, 1, "p99LateMs")),
       ms(med(rs, 1, "maxLateMs")),
       ms(med(rs, 1, "p50LateMs")),
+      ...(vsBaseline ? [ratio(warmWall / baselineWall)] : []),
     ];
   });
   return table(
-    ["impl", "n", "wall cold", "wall warm", `warm wall / ideal ${idealMs} ms`, "p99 late cold", "p99 late warm", "max late warm", "p50 late warm"],
+    [
+      "impl",
+      "n",
+      "wall cold",
+      "wall warm",
+      `warm wall / ideal ${idealMs} ms`,
+      "p99 late cold",
+      "p99 late warm",
+      "max late warm",
+      "p50 late warm",
+      ...(vsBaseline ? ["wall warm vs baseline"] : []),
+    ],
     rows,
   );
 }
@@ -132,7 +149,8 @@ function pairedRatios(all: readonly Measurement[], scenario: Scenario, impl: Imp
   return [...mine].filter(([rep]) => theirs.has(rep)).map(([rep, v]) => v / (theirs.get(rep) as number));
 }
 
-export function targetsTable(all: readonly Measurement[], scenarios: readonly Scenario[]): string {
+/** The targets, and with `baseline` measured, the loop against it (no target: the change before → after). */
+export function targetsTable(all: readonly Measurement[], scenarios: readonly Scenario[], impls: readonly Impl[]): string {
   const rows: string[][] = [];
   const verdict = (ok: boolean | null): string => (ok === null ? "n/a" : ok ? "PASS" : "FAIL");
   const rate = (impl: Impl, s: Scenario): number => med(reports(all, impl, s), 1, "rate");
@@ -146,16 +164,23 @@ export function targetsTable(all: readonly Measurement[], scenarios: readonly Sc
         const async = med(reports(all, "async", "c"), 1, field);
         const known = !Number.isNaN(loop) && !Number.isNaN(async);
         rows.push(["(c)", `loop ${label} ≤ async`, `${ms(loop)} vs ${ms(async)}`, "", verdict(known ? loop <= async : null)]);
+        if (impls.includes("baseline")) {
+          const before = med(reports(all, "baseline", "c"), 1, field);
+          rows.push(["(c)", `loop ${label} vs baseline (no target)`, `${ms(loop)} vs ${ms(before)} = ${ratio(loop / before)}`, "", "–"]);
+        }
       }
       continue;
     }
     const goals: [Impl, number][] = s === "a" ? [["async", 1.0], ["asyncio", 25]] : [["async", 0.8], ["asyncio", 10]];
+    const spreadOf = (other: Impl): string => {
+      const paired = pairedRatios(all, s, "loop", other);
+      return paired.length === 0 ? "" : `${ratio(Math.min(...paired))} – ${ratio(Math.max(...paired))}`;
+    };
     for (const [other, goal] of goals) {
       const r = rate("loop", s) / rate(other, s);
-      const paired = pairedRatios(all, s, "loop", other);
-      const spread = paired.length === 0 ? "" : `${ratio(Math.min(...paired))} – ${ratio(Math.max(...paired))}`;
-      rows.push([`(${s})`, `loop ≥ ${goal}× ${other}`, ratio(r), spread, verdict(Number.isNaN(r) ? null : r >= goal)]);
+      rows.push([`(${s})`, `loop ≥ ${goal}× ${other}`, ratio(r), spreadOf(other), verdict(Number.isNaN(r) ? null : r >= goal)]);
     }
+    if (impls.includes("baseline")) rows.push([`(${s})`, "loop vs baseline (no target)", ratio(rate("loop", s) / rate("baseline", s)), spreadOf("baseline"), "–"]);
   }
   return table(["scenario", "target (warm)", "measured (ratio of medians)", "per-rep paired ratios", "result"], rows);
 }

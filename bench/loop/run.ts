@@ -6,13 +6,25 @@
  * Repetitions are interleaved (rep 1 of every impl, then rep 2, ...) and the tables show medians.
  * Before each child, the machine's CPU use by other processes is sampled, because it is shared.
  *
- *   npm run bench:loop -- [--reps N] [--quick] [--only a,b,c] [--impl loop,async,effection,asyncio] [--no-pin]
+ * Before and after: with LOOP_BASELINE=<another checkout's root> (its npm ci done), the impl
+ * `baseline` is that checkout's bench/loop/impl-loop.ts, run with that checkout's tsx; it is
+ * measured interleaved with ours, and the tables and the targets show the loop against it.
+ *
+ *   npm run bench:loop -- [--reps N] [--quick] [--only a,b,c] [--impl loop,async,effection,asyncio,baseline] [--no-pin]
+ *   LOOP_BASELINE=/elsewhere/loopchat npm run bench:loop -- --impl loop,baseline
+ *   npm run bench:loop -- --help
  */
 import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { DEFAULT_SIZES, MAX_SLEEP_MS, QUICK_SIZES, type ChildReport, type Scenario } from "./harness.js";
-import { commandVersion, hasCommand, idlestCore, loadAverage, sampleBusy } from "./machine.js";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { DEFAULT_SIZES, MAX_SLEEP_MS, QUICK_SIZES, SCENARIOS, type ChildReport, type Scenario } from "./harness.js";
+import { commandVersion, hasCommand } from "../common/commands.js";
+import { flag, list, number, parseOptions, refuse } from "../common/options.js";
+import { idlestCore, loadAverages, sampleBusy } from "../common/proc.js";
+import { repoRoot } from "../common/repo-root.js";
+import { commitOf, packageVersion, reportHeader } from "../common/report-header.js";
 import {
+  ALL_IMPLS,
   IMPLS,
   SCENARIO_TITLES,
   checkConsistency,
@@ -39,38 +51,43 @@ interface Options {
   scenarios: Scenario[];
   impls: Impl[];
   pin: boolean;
+  /** The other checkout whose loop `baseline` runs, when it is among the impls. */
+  baseline: string | null;
 }
 
-function parseOptions(argv: readonly string[]): Options {
-  const options: Options = { reps: 5, quick: false, scenarios: ["a", "b", "c"], impls: [...IMPLS], pin: true };
-  let repsGiven = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const next = (): string => {
-      const value = argv[++i];
-      if (value === undefined) throw new Error(`${arg} needs a value`);
-      return value;
-    };
-    if (arg === "--reps") {
-      options.reps = Number(next());
-      repsGiven = true;
-      if (!Number.isInteger(options.reps) || options.reps < 1) throw new Error("--reps needs a positive integer");
-    } else if (arg === "--quick") {
-      options.quick = true;
-    } else if (arg === "--no-pin") {
-      options.pin = false;
-    } else if (arg === "--only") {
-      options.scenarios = next().split(",") as Scenario[];
-      for (const s of options.scenarios) if (!["a", "b", "c"].includes(s)) throw new Error(`unknown scenario ${s}`);
-    } else if (arg === "--impl") {
-      options.impls = next().split(",") as Impl[];
-      for (const impl of options.impls) if (!IMPLS.includes(impl)) throw new Error(`unknown impl ${impl} (${IMPLS.join(", ")})`);
-    } else {
-      throw new Error(`unknown option ${arg}; usage: [--reps N] [--quick] [--only a,b,c] [--impl ${IMPLS.join(",")}] [--no-pin]`);
-    }
-  }
-  if (options.quick && !repsGiven) options.reps = 2;
-  return options;
+const COMMAND = {
+  name: "bench:loop",
+  invocation: "npm run bench:loop --",
+  options: {
+    reps: number({ min: 1, integer: true, help: "repetitions, interleaved (5; --quick 2)" }),
+    quick: flag("smaller sizes, 2 repetitions unless --reps"),
+    only: list(SCENARIOS, "these scenarios (all)"),
+    impl: list(ALL_IMPLS, `these implementations (${IMPLS.join(",")}); baseline needs LOOP_BASELINE`),
+    "no-pin": flag("do not pin each child to the idlest core with taskset"),
+  },
+};
+
+function readOptions(): Options {
+  const given = parseOptions(COMMAND);
+  const impls = given.impl ?? [...IMPLS];
+  return {
+    reps: given.reps ?? (given.quick ? 2 : 5),
+    quick: given.quick,
+    scenarios: given.only ?? [...SCENARIOS],
+    impls,
+    pin: !given["no-pin"],
+    baseline: impls.includes("baseline") ? baselineRoot() : null,
+  };
+}
+
+/** LOOP_BASELINE, checked: a checkout with bench/loop/impl-loop.ts and its own tsx installed. */
+function baselineRoot(): string {
+  const root = process.env.LOOP_BASELINE;
+  if (root === undefined || root === "") refuse(COMMAND, "--impl baseline needs LOOP_BASELINE=<path to another checkout's root>");
+  const dir = resolve(root);
+  if (!existsSync(join(dir, "bench/loop/impl-loop.ts"))) refuse(COMMAND, `LOOP_BASELINE=${root}: there is no bench/loop/impl-loop.ts there`);
+  if (!existsSync(join(dir, "node_modules/tsx"))) refuse(COMMAND, `LOOP_BASELINE=${root}: there is no node_modules/tsx there (run npm ci in it)`);
+  return dir;
 }
 
 function sizeFor(impl: Impl, scenario: Scenario, quick: boolean): number {
@@ -78,19 +95,27 @@ function sizeFor(impl: Impl, scenario: Scenario, quick: boolean): number {
   return Math.min(size, SIZE_CAPS[impl]?.[scenario] ?? Infinity);
 }
 
-function childCommand(impl: Impl, scenario: Scenario, size: number, pin: string[]): [string, string[]] {
-  const args = ["--scenario", scenario, "--size", String(size)];
-  const file = (name: string): string => fileURLToPath(new URL(name, import.meta.url));
-  const command: [string, string[]] =
-    impl === "asyncio"
-      ? ["python3", [file("asyncio_bench.py"), ...args]]
-      : [process.execPath, ["--import", "tsx", file(`impl-${impl}.ts`), ...args]];
-  return pin.length === 0 ? command : [pin[0] as string, [...pin.slice(1), command[0], ...command[1]]];
+interface ChildCommand {
+  command: string;
+  args: string[];
+  /** The checkout it runs in: `--import tsx` resolves tsx from there. */
+  cwd: string;
 }
 
-function runChild(command: string, args: string[]): Promise<ChildReport> {
+function childCommand(impl: Impl, scenario: Scenario, size: number, pin: string[], baseline: string | null): ChildCommand {
+  const args = ["--scenario", scenario, "--size", String(size)];
+  const root = impl === "baseline" ? (baseline as string) : repoRoot;
+  const file = (name: string): string => join(root, "bench/loop", name);
+  const [command, argv]: [string, string[]] =
+    impl === "asyncio"
+      ? ["python3", [file("asyncio_bench.py"), ...args]]
+      : [process.execPath, ["--import", "tsx", file(`impl-${impl === "baseline" ? "loop" : impl}.ts`), ...args]];
+  return pin.length === 0 ? { command, args: argv, cwd: root } : { command: pin[0] as string, args: [...pin.slice(1), command, ...argv], cwd: root };
+}
+
+function runChild({ command, args, cwd }: ChildCommand): Promise<ChildReport> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { timeout: CHILD_TIMEOUT_MS, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
+    execFile(command, args, { cwd, timeout: CHILD_TIMEOUT_MS, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
       if (error !== null) {
         reject(new Error(`${error.message.split("\n")[0]} ${stderr.trim().split("\n").slice(-1)[0] ?? ""}`.trim()));
         return;
@@ -114,10 +139,13 @@ function summarize(m: Measurement): string {
 }
 
 async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2));
+  const options = readOptions();
   const canPin = options.pin && hasCommand("taskset");
   const skipped = new Map<Impl, string>();
   if (options.impls.includes("asyncio") && !hasCommand("python3")) skipped.set("asyncio", "skipped: python3 not found");
+  const python = skipped.has("asyncio") ? "python3 not found" : (commandVersion("python3") ?? "no python3");
+  const header = reportHeader([python, `effection ${packageVersion("effection")}`]);
+  if (options.baseline !== null) header.push(`baseline: the loop of ${options.baseline} at ${commitOf(options.baseline)}`);
   const started = Date.now();
   const measurements: Measurement[] = [];
 
@@ -128,10 +156,10 @@ async function main(): Promise<void> {
         const busy = await sampleBusy(LOAD_SAMPLE_MS);
         const core = canPin ? idlestCore(busy) : null;
         const pin = core === null ? [] : ["taskset", "-c", String(core)];
-        const measurement: Measurement = { rep, impl, scenario, busy, core, loadAvg: loadAverage(), report: null };
-        const [command, args] = childCommand(impl, scenario, sizeFor(impl, scenario, options.quick), pin);
+        const measurement: Measurement = { rep, impl, scenario, busy, core, loadAvg: loadAverages()[0], report: null };
+        const child = childCommand(impl, scenario, sizeFor(impl, scenario, options.quick), pin, options.baseline);
         try {
-          measurement.report = await runChild(command, args);
+          measurement.report = await runChild(child);
         } catch (error) {
           measurement.error = error instanceof Error ? error.message : String(error);
         }
@@ -144,10 +172,9 @@ async function main(): Promise<void> {
   }
 
   const seconds = ((Date.now() - started) / 1000).toFixed(0);
-  const python = skipped.has("asyncio") ? "python3 not found" : commandVersion("python3");
-  console.log(`\n## Loop benchmark — ${new Date().toISOString()}\n`);
+  console.log(`\n## Loop benchmark\n\n${header.join("\n")}\n`);
   console.log(
-    `node ${process.version}, ${python}, effection 4.1.1; ${options.reps} reps interleaved, ` +
+    `${options.reps} reps interleaved, ` +
       `${options.quick ? "quick sizes" : "default sizes"}; ${canPin ? "each child pinned (taskset) to the core least used by others just before it" : "children not pinned"}; ` +
       `total ${seconds} s. Medians over reps; cold = 1st iteration in a fresh process, warm = 2nd. ` +
       `All ratios compare medians measured in this same run.\n`,
@@ -162,7 +189,7 @@ async function main(): Promise<void> {
     console.log("");
   }
   console.log("### Targets (loop vs the others, warm medians of this run)\n");
-  console.log(targetsTable(measurements, options.scenarios) + "\n");
+  console.log(targetsTable(measurements, options.scenarios, options.impls) + "\n");
   console.log("### Machine load before each measurement (other processes, sampled for 250 ms)\n");
   console.log(loadTable(measurements, options.reps) + "\n");
   for (const warning of checkConsistency(measurements)) console.log(`WARNING: ${warning}`);

@@ -3,6 +3,8 @@
  * microseconds in buckets of 16 per power of two (each within ~6 % of its value), the idea of
  * HdrHistogram at its smallest. Histograms from several processes merge by adding counts.
  */
+import { nearestRank } from "../common/percentile.js";
+
 const SUB_BITS = 4;
 const SUB = 1 << SUB_BITS;
 /** 2^31 µs ≈ 36 minutes: beyond anything a benchmark waits for. */
@@ -34,7 +36,7 @@ export class Histogram {
   /** The p-quantile (0..1) in microseconds: the upper edge of the bucket holding it; NaN when empty. */
   quantile(p: number): number {
     if (this.count === 0) return NaN;
-    const rank = Math.max(1, Math.ceil(p * this.count));
+    const rank = nearestRank(p, this.count);
     let seen = 0;
     for (let i = 0; i < BUCKETS; i++) {
       seen += this.counts[i] as number;

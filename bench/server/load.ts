@@ -5,12 +5,13 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { fromSource } from "../common/repo-root.js";
+import { sleep } from "../common/sleep.js";
 import { Histogram } from "./histogram.js";
 import type { ConnectResult, LoadCommand, LoadReply, Report, SendResult } from "./load-protocol.js";
 import { spawnPinned } from "./servers.js";
 
 /** Compiled (npm run bench) or from the TypeScript source through tsx (the tests). */
-const fromSource = import.meta.url.endsWith(".ts");
 const generatorArgv = [
   process.execPath,
   ...(fromSource ? ["--import", "tsx"] : []),
@@ -137,7 +138,7 @@ export class LoadGenerator {
     for (;;) {
       const t = await this.totals();
       if (done(t) || Date.now() >= deadline) return t;
-      await new Promise((r) => setTimeout(r, everyMs));
+      await sleep(everyMs);
     }
   }
 

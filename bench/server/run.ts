@@ -8,13 +8,18 @@
  *   npm run bench -- --quick               # smaller and shorter, 1 run (~2 min)
  *   npm run bench -- --only A,C --runs 5 --servers loopchat,node --procs 2 --no-pin
  *   LOOPCHAT_BASELINE=/elsewhere/bench/.build/server/src/main.js npm run bench -- --servers loopchat,baseline
+ *   npm run bench -- --help
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { commandVersion, hasCommand, idlestCore, loadAverage, sampleBusy } from "../loop/machine.js";
-import { median } from "../loop/stats.js";
+import { commandVersion, hasCommand } from "../common/commands.js";
+import { idlestCore, sampleBusy } from "../common/proc.js";
+import { repoRoot } from "../common/repo-root.js";
+import { reportHeader } from "../common/report-header.js";
+import { flag, list, number, parseOptions } from "../common/options.js";
+import { median } from "../common/percentile.js";
 import { RUNNERS, SCENARIOS, type Metrics, type Outcome, type ScenarioId, type Setup } from "./scenarios.js";
-import { ALL_SERVERS, repoRoot, SERVER_TITLES, SERVERS, type ServerKind } from "./servers.js";
+import { ALL_SERVERS, SERVER_TITLES, SERVERS, type ServerKind } from "./servers.js";
 
 interface Options {
   runs: number;
@@ -25,27 +30,28 @@ interface Options {
   pin: boolean;
 }
 
-function parseOptions(argv: string[]): Options {
-  const value = (flag: string): string | undefined => {
-    const i = argv.indexOf(flag);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const quick = argv.includes("--quick");
-  const list = <T extends string>(flag: string, all: readonly T[], fallback: readonly T[] = all): T[] => {
-    const raw = value(flag);
-    if (raw === undefined) return [...fallback];
-    const picked = raw.split(",").map((s) => s.trim());
-    const bad = picked.filter((p) => !(all as readonly string[]).includes(p));
-    if (bad.length > 0) throw new Error(`${flag}: unknown ${bad.join(", ")} (choose from ${all.join(", ")})`);
-    return picked as T[];
-  };
+const COMMAND = {
+  name: "bench",
+  invocation: "npm run bench --",
+  options: {
+    quick: flag("smaller and shorter scenarios, 1 run unless --runs"),
+    runs: number({ min: 1, integer: true, help: "runs of every scenario on every server (3; --quick 1)" }),
+    only: list(SCENARIOS, "these scenarios (all)"),
+    servers: list(ALL_SERVERS, `these servers (${SERVERS.join(",")}); baseline needs LOOPCHAT_BASELINE`),
+    procs: number({ min: 1, integer: true, help: "load-generator processes (1)" }),
+    "no-pin": flag("do not pin the server and the generator to cores with taskset"),
+  },
+};
+
+function readOptions(): Options {
+  const given = parseOptions(COMMAND);
   return {
-    runs: Number(value("--runs") ?? (quick ? 1 : 3)),
-    only: list("--only", SCENARIOS),
-    servers: list("--servers", ALL_SERVERS, SERVERS),
-    quick,
-    processes: Number(value("--procs") ?? 1),
-    pin: !argv.includes("--no-pin"),
+    runs: given.runs ?? (given.quick ? 1 : 3),
+    only: given.only ?? [...SCENARIOS],
+    servers: given.servers ?? [...SERVERS],
+    quick: given.quick,
+    processes: given.procs ?? 1,
+    pin: !given["no-pin"],
   };
 }
 
@@ -163,12 +169,12 @@ function goals(results: Result[]): string[] {
 }
 
 async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2));
+  const options = readOptions();
   const out = (line: string): void => void process.stdout.write(line + "\n");
   const canPin = options.pin && hasCommand("taskset") && cpus().length >= 2;
   const started = Date.now();
-  out(`# loopchat server benchmark — ${new Date().toISOString()}`);
-  out(`node ${process.version}, ${commandVersion("python3") ?? "no python3"}, ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), load average ${loadAverage().toFixed(2)}`);
+  out("# loopchat server benchmark\n");
+  for (const line of reportHeader([commandVersion("python3") ?? "no python3"])) out(line);
   out(`${options.runs} run(s) per scenario and server, interleaved; ${canPin ? "server and load generator pinned to different cores (taskset)" : "no pinning"}; ${options.processes} generator process(es)${options.quick ? "; QUICK sizes" : ""}`);
   const results: Result[] = [];
   for (const scenario of options.only) {

@@ -2,7 +2,8 @@
  * The four server scenarios of issue 7. Each starts its server fresh, drives it with the load
  * generator, and returns plain numbers; the driver repeats them and builds the tables.
  */
-import { clockTicksPerSecond } from "../loop/machine.js";
+import { sleep } from "../common/sleep.js";
+import { clockTicksPerSecond } from "../common/proc.js";
 import { LoadGenerator, type Totals } from "./load.js";
 import { monotonicUs } from "./load-protocol.js";
 import { startServer, type RunningServer, type ServerKind } from "./servers.js";
@@ -99,7 +100,7 @@ export function fanOut(kind: ServerKind, setup: Setup): Promise<Outcome> {
         serverNsPerDelivery: ((w.serverCpu / 100) * 1e9) / w.deliveriesPerS,
         generatorCpuPct: 100 * w.totals.cpuShare,
         linesPerRead: w.totals.received / Math.max(1, w.totals.reads),
-        peakRssMB: server.memoryKb().peak / 1024,
+        peakRssMB: server.memoryKb().peakKb / 1024,
       },
       notes,
     };
@@ -145,7 +146,7 @@ export function saturation(kind: ServerKind, setup: Setup): Promise<Outcome> {
       bestNote = generatorNote(w.sent, w.totals);
     }
     if (bestNote !== null) notes.push(`at the best step ${bestNote}`);
-    return { metrics: { ...(best ?? { deliveriesPerS: 0 }), peakRssMB: server.memoryKb().peak / 1024 }, notes };
+    return { metrics: { ...(best ?? { deliveriesPerS: 0 }), peakRssMB: server.memoryKb().peakKb / 1024 }, notes };
   });
 }
 
@@ -153,11 +154,11 @@ export function saturation(kind: ServerKind, setup: Setup): Promise<Outcome> {
 export function capacity(kind: ServerKind, setup: Setup): Promise<Outcome> {
   const clients = setup.quick ? 2_000 : 10_000;
   return withServer(kind, setup, false, async (server, load) => {
-    await new Promise((r) => setTimeout(r, 500));
-    const before = server.memoryKb().rss;
+    await sleep(500);
+    const before = server.memoryKb().rssKb;
     const connected = await load.connect(server.host, server.port, clients, { concurrency: 200, deadlineMs: 50_000 });
-    await new Promise((r) => setTimeout(r, 3_000)); // let the server settle
-    const after = server.memoryKb().rss;
+    await sleep(3_000); // let the server settle
+    const after = server.memoryKb().rssKb;
     const notes = connected.errors > 0 ? [`connect errors: ${connected.errorSamples.join(", ")}`] : [];
     return {
       metrics: {
@@ -190,7 +191,7 @@ export function joinNotices(kind: ServerKind, setup: Setup): Promise<Outcome> {
         allNoticesS: seconds,
         noticesPerS: totals.notices / seconds,
         serverCpuPct: cpuPct(server, ticks, started),
-        peakRssMB: server.memoryKb().peak / 1024,
+        peakRssMB: server.memoryKb().peakKb / 1024,
       },
       notes: connected.errors > 0 ? [`connect errors: ${connected.errorSamples.join(", ")}`] : [],
     };

@@ -5,10 +5,11 @@
  * from /proc/PID, the same way for Node and Python.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { connect, createServer, type AddressInfo } from "node:net";
-import { fileURLToPath } from "node:url";
-import { processCpuTicks } from "../loop/machine.js";
+import { createServer, type AddressInfo } from "node:net";
+import { openSocket } from "../common/line-client.js";
+import { processCpuTicks, processMemoryKb, type ProcessMemory } from "../common/proc.js";
+import { fromSource, repoRoot } from "../common/repo-root.js";
+import { sleep } from "../common/sleep.js";
 
 export const SERVERS = ["loopchat", "node", "asyncio"] as const;
 /** `baseline`: loopchat built from another commit (its main.js in LOOPCHAT_BASELINE), for before/after figures. */
@@ -22,9 +23,7 @@ export const SERVER_TITLES: Record<ServerKind, string> = {
   baseline: `loopchat before (${process.env.LOOPCHAT_BASELINE ?? "set LOOPCHAT_BASELINE to a built server/src/main.js"})`,
 };
 
-/** Compiled, this file runs from bench/.build/bench/server/; the tests run it from source through tsx. */
-const fromSource = import.meta.url.endsWith(".ts");
-export const repoRoot = fileURLToPath(new URL(fromSource ? "../../" : "../../../../", import.meta.url));
+/** Compiled, the servers run from bench/.build/; the tests run them from source through tsx. */
 const nodeArgv = (path: string): string[] =>
   fromSource ? [process.execPath, "--import", "tsx", `${repoRoot}${path}.ts`] : [process.execPath, `${repoRoot}bench/.build/${path}.js`];
 
@@ -44,7 +43,7 @@ export interface RunningServer {
   /** utime + stime in clock ticks. */
   cpuTicks(): number;
   /** Resident memory now and at its peak (VmHWM), in KiB. */
-  memoryKb(): { rss: number; peak: number };
+  memoryKb(): ProcessMemory;
   stop(): Promise<void>;
 }
 
@@ -107,27 +106,10 @@ export function freePort(): Promise<number> {
 }
 
 function accepts(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on("error", () => resolve(false));
-  });
-}
-
-/** Resident memory of `pid` now and at its peak (VmHWM), KiB; null once it has gone (or is a zombie). */
-export function processMemoryKb(pid: number): { rss: number; peak: number } | null {
-  let status: string;
-  try {
-    status = readFileSync(`/proc/${pid}/status`, "utf8");
-  } catch {
-    return null;
-  }
-  const state = /State:\s+(\S)/.exec(status)?.[1];
-  if (state === "Z" || state === "X") return null;
-  const kb = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
-  return { rss: kb("VmRSS"), peak: kb("VmHWM") };
+  return openSocket(port, { host }).then(
+    (socket) => (socket.destroy(), true),
+    () => false,
+  );
 }
 
 export async function startServer(kind: ServerKind, options: ServerOptions): Promise<RunningServer> {
@@ -147,7 +129,7 @@ export async function startServer(kind: ServerKind, options: ServerOptions): Pro
       child.kill("SIGKILL");
       throw new Error(`${kind} did not start listening on ${port}: ${stderr}`);
     }
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   const pid = child.pid as number;
   return {
@@ -157,7 +139,7 @@ export async function startServer(kind: ServerKind, options: ServerOptions): Pro
     port,
     wsPort,
     cpuTicks: () => processCpuTicks(pid) ?? NaN,
-    memoryKb: () => processMemoryKb(pid) ?? { rss: NaN, peak: NaN },
+    memoryKb: () => processMemoryKb(pid) ?? { rssKb: NaN, peakKb: NaN },
     stop: async () => {
       if (gone) return;
       child.kill("SIGTERM");

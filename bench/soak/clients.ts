@@ -2,9 +2,11 @@
  * The soak's netcat clients (plain Node `net`, outside our loop). A `SoakClient` is one of
  * thousands: it reads into one shared buffer (`onread`), finds message lines by their bytes and
  * folds each message id into its `Tally`, so its memory does not grow with what it receives.
- * The `Observer` is the one member that never leaves: it records the server's whole order.
+ * The `Observer` is the one member that never leaves: it records the server's whole order, read
+ * through bench/common's line client.
  */
 import { connect, type Socket } from "node:net";
+import { LineClient, openSocket } from "../common/line-client.js";
 import type { Fate, MemberRecord } from "./checker.js";
 import { firstName, OrderRecorder } from "./order.js";
 import { idText, Tally } from "./tally.js";
@@ -195,65 +197,44 @@ export class SoakClient implements MemberRecord {
 /** The member that never leaves: every line after its welcome goes to the order. */
 export class Observer {
   readonly order = new OrderRecorder();
-  closed = false;
   private welcomed = false;
-  private rest = "";
 
   private constructor(
-    private readonly socket: Socket,
-    private readonly changed: () => void,
+    private readonly lines: LineClient,
+    changed: () => void,
   ) {
-    socket.setEncoding("utf8");
-    socket.setNoDelay(true);
-    socket.on("data", (chunk: string) => this.onText(chunk));
-    socket.on("error", () => {});
-    socket.on("close", () => {
-      this.closed = true;
+    lines.socket.setNoDelay(true);
+    lines.onLine = (raw) => {
+      if (this.welcomed) this.order.line(raw);
+      else if (stripPrompt(raw).startsWith(READY)) this.welcomed = true;
       changed();
-    });
+    };
+    lines.socket.once("close", changed);
   }
 
   /** Connects and joins as "observer"; resolves once its welcome is complete. */
-  static join(host: string, port: number, changed: () => void, deadlineMs: number): Promise<Observer> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({ host, port });
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Error(`the observer was not welcomed within ${deadlineMs} ms`));
-      }, deadlineMs);
-      const observer = new Observer(socket, () => {
-        if (observer.welcomed) {
-          clearTimeout(timer);
-          resolve(observer);
-        } else if (observer.closed) {
-          clearTimeout(timer);
-          reject(new Error("the observer's connection closed before its welcome"));
-        }
-        changed();
-      });
-      socket.once("error", (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-      socket.on("connect", () => socket.write(`${firstName(0)}\r\n`));
-    });
+  static async join(host: string, port: number, changed: () => void, deadlineMs: number): Promise<Observer> {
+    const start = performance.now();
+    const lines = new LineClient(await openSocket(port, { host, timeoutMs: deadlineMs }), { keep: 0, stripPrompt: false });
+    const observer = new Observer(lines, changed);
+    lines.send(firstName(0));
+    const over = await lines.holds(() => observer.welcomed || lines.closed, deadlineMs - (performance.now() - start));
+    if (!observer.welcomed) {
+      lines.close();
+      throw new Error(over ? "the observer's connection closed before its welcome" : `the observer was not welcomed within ${deadlineMs} ms`);
+    }
+    return observer;
+  }
+
+  get closed(): boolean {
+    return this.lines.closed;
   }
 
   send(line: string): void {
-    this.socket.write(`${line}\r\n`);
+    this.lines.send(line);
   }
 
   close(): void {
-    this.socket.destroy();
-  }
-
-  private onText(chunk: string): void {
-    const parts = (this.rest + chunk).split("\r\n");
-    this.rest = parts.pop() ?? "";
-    for (const raw of parts) {
-      if (this.welcomed) this.order.line(raw);
-      else if (stripPrompt(raw).startsWith(READY)) this.welcomed = true;
-    }
-    this.changed();
+    this.lines.close();
   }
 }

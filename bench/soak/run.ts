@@ -7,11 +7,15 @@
  *   npm run soak                                   # 5,000 clients, 1 minute
  *   npm run soak -- --clients 2000 --minutes 5 --seed 7
  *   npm run soak -- --seconds 20 --rate 200 --churn 10
+ *   npm run soak -- --help
  *
  * Progress goes to stderr every ~10 s; the summary to stdout. Exit code 1 on any violation, a
  * missed deadline, or a server that died; 2 on bad arguments.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
+import { number, parseOptions, refuse } from "../common/options.js";
+import { openFileLimits } from "../common/proc.js";
+import { reportHeader } from "../common/report-header.js";
 import { startServer, type RunningServer } from "../server/servers.js";
 import { runSoak, type SoakResult } from "./soak.js";
 
@@ -24,41 +28,41 @@ interface Options {
   tickMs: number;
 }
 
-function usage(problem: string): never {
-  process.stderr.write(`soak: ${problem}\nusage: tsx bench/soak/run.ts [--clients 5000] [--minutes N | --seconds N] [--seed S] [--rate MSG_PER_S] [--churn ACTIONS_PER_S]\n`);
-  process.exit(2);
-}
+const COMMAND = {
+  name: "soak",
+  invocation: "npm run soak --",
+  options: {
+    clients: number({ help: "members kept in the room, 10 to 15000 (5000)" }),
+    minutes: number({ help: "how long the run lasts after the ramp (1)" }),
+    seconds: number({ help: "the same in seconds (instead of --minutes)" }),
+    seed: number({ arg: "S", help: "seed of the choices of senders and churn (1)" }),
+    rate: number({ arg: "MSG_PER_S", help: "messages per second from all members (by the room's size)" }),
+    churn: number({ arg: "ACTIONS_PER_S", help: "renames, quits and disconnects per second (by the room's size)" }),
+  },
+};
 
-function parseOptions(argv: string[]): Options {
-  const values = new Map<string, number>();
-  for (let i = 0; i < argv.length; i += 2) {
-    const flag = argv[i] as string;
-    if (!["--clients", "--minutes", "--seconds", "--seed", "--rate", "--churn"].includes(flag)) usage(`unknown argument ${flag}`);
-    const value = Number(argv[i + 1]);
-    if (argv[i + 1] === undefined || !Number.isFinite(value) || value < 0) usage(`${flag} needs a number`);
-    values.set(flag, value);
-  }
-  if (values.has("--minutes") && values.has("--seconds")) usage("give --minutes or --seconds, not both");
-  const clients = Math.round(values.get("--clients") ?? 5_000);
+function readOptions(): Options {
+  const values = parseOptions(COMMAND);
+  const usage = (problem: string): never => refuse(COMMAND, problem);
+  if (values.minutes !== undefined && values.seconds !== undefined) usage("give --minutes or --seconds, not both");
+  const clients = Math.round(values.clients ?? 5_000);
   if (clients < 10 || clients > 15_000) usage("--clients must be between 10 and 15000");
-  const durationMs = values.has("--seconds") ? (values.get("--seconds") as number) * 1000 : (values.get("--minutes") ?? 1) * 60_000;
+  const durationMs = values.seconds !== undefined ? values.seconds * 1000 : (values.minutes ?? 1) * 60_000;
   if (durationMs < 5_000 || durationMs > 60 * 60_000) usage("the run must last between 5 s and 60 min");
   // Every message reaches every member, and this one process reads all of it: the budget is
   // about 0.5 M message lines a second. The server's budget is writes: each tick's messages
   // and each join, leave or rename notice cost it one write per member, and it manages ~50 k
   // writes a second on a busy 2-core machine; so in a big room, fewer ticks and less churn.
-  const rate = values.get("--rate") ?? Math.min(1_000, Math.max(20, Math.round(500_000 / clients)));
-  const churn = values.get("--churn") ?? Math.min(50, Math.max(2, Math.round(12_500 / clients)));
+  const rate = values.rate ?? Math.min(1_000, Math.max(20, Math.round(500_000 / clients)));
+  const churn = values.churn ?? Math.min(50, Math.max(2, Math.round(12_500 / clients)));
   const tickMs = Math.min(500, Math.max(100, Math.round(clients / 20)));
-  return { clients, durationMs, seed: Math.round(values.get("--seed") ?? 1), rate, churn, tickMs };
+  return { clients, durationMs, seed: Math.round(values.seed ?? 1), rate, churn, tickMs };
 }
 
 /** This process needs a descriptor per client: raise the soft limit (by re-running under bash) if it is too low. */
 function ensureDescriptors(needed: number): "ok" | "restarted" {
-  const limit = (flag: string): number => Number(execFileSync("bash", ["-c", `ulimit ${flag}`], { encoding: "utf8" }).trim()) || Infinity;
-  const soft = limit("-Sn");
+  const { soft, hard } = openFileLimits();
   if (soft >= needed) return "ok";
-  const hard = limit("-Hn");
   if (hard < needed || process.env.SOAK_LIMIT_RAISED === "1") {
     process.stderr.write(`soak: ${needed} file descriptors needed, the limit is ${soft} (hard ${hard}); try fewer --clients\n`);
     process.exit(2);
@@ -108,12 +112,13 @@ interface Tail {
   died: boolean;
 }
 
-function summary(o: Options, r: SoakResult, warm: Sample | null, end: Sample | null, tail: Tail): string {
+function summary(header: string[], o: Options, r: SoakResult, warm: Sample | null, end: Sample | null, tail: Tail): string {
   const lost = r.messagesSent + 1 - r.messagesAccepted; // +1: the observer's final marker
   const growth = warm !== null && end !== null ? end.rssKb - warm.rssKb : NaN;
   const heap = (s: Sample | null): string => (s?.heapBytes == null ? "?" : `${mib(s.heapBytes / 1024)} MiB`);
   const heapGrowth = warm?.heapBytes != null && end?.heapBytes != null ? (end.heapBytes - warm.heapBytes) / 1024 : NaN;
   const lines = [
+    ...header,
     `loopchat soak: ${o.clients} clients, ${seconds(o.durationMs)} s, seed ${o.seed}, ${o.rate} messages/s (every ${o.tickMs} ms), churn ${o.churn} actions/s`,
     `clients        peak ${r.peakInRoom} in the room, ${r.connected} connected in all (the observer not counted)`,
     `churn          joins ${r.joins}, quits ${r.quits}, renames ${r.renames}, vanished ${r.vanished} (${r.vanishedJoining} while joining); dropped by the server ${r.droppedByServer}; join failures ${r.joinFailures}`,
@@ -133,12 +138,13 @@ function summary(o: Options, r: SoakResult, warm: Sample | null, end: Sample | n
 }
 
 async function main(): Promise<number> {
-  const options = parseOptions(process.argv.slice(2));
+  const options = readOptions();
   if (ensureDescriptors(options.clients + 1_000) === "restarted") return -1;
+  const header = reportHeader();
   const server = await startServer("loopchat", { core: null, joinNotices: true });
   let died = false;
   const alive = (): boolean => {
-    if (Number.isNaN(server.memoryKb().rss)) died = true;
+    if (Number.isNaN(server.memoryKb().rssKb)) died = true;
     return !died;
   };
   let peakHeapBytes: number | null = null;
@@ -149,7 +155,7 @@ async function main(): Promise<number> {
   };
   const sample = async (): Promise<Sample> => {
     const m = await metrics(server);
-    return { rssKb: server.memoryKb().rss, heapBytes: heapOf(m), members: m?.get("loopchat_members") ?? null, tasks: m?.get("loopchat_loop_tasks") ?? null };
+    return { rssKb: server.memoryKb().rssKb, heapBytes: heapOf(m), members: m?.get("loopchat_members") ?? null, tasks: m?.get("loopchat_loop_tasks") ?? null };
   };
   let heapNow: number | null = null;
   let polling = false;
@@ -177,7 +183,7 @@ async function main(): Promise<number> {
       churnPerSecond: options.churn,
       tickMs: options.tickMs,
       log: (line) => process.stderr.write(`${line}\n`),
-      status: () => `server RSS ${mib(server.memoryKb().rss)} MiB${heapNow === null ? "" : `, heap ${mib(heapNow / 1024)} MiB`}`,
+      status: () => `server RSS ${mib(server.memoryKb().rssKb)} MiB${heapNow === null ? "" : `, heap ${mib(heapNow / 1024)} MiB`}`,
       sample: async (phase) => {
         if (phase === "warm") warm = await sample();
         else end = await sample();
@@ -187,12 +193,12 @@ async function main(): Promise<number> {
     });
     clearInterval(heapPoll);
     alive();
-    const peakKb = server.memoryKb().peak;
+    const peakKb = server.memoryKb().peakKb;
     last = await metrics(server);
     heapOf(last);
     const drops = [...(last ?? new Map<string, number>())].filter(([k]) => k.startsWith("loopchat_drops_total")).map(([k, v]) => `${k.replace(/^[^{]*/, "")} ${v}`);
     const tail: Tail = { peakKb, peakHeapBytes, outboxHighWater: last?.get("loopchat_outbox_high_water_lines") ?? null, drops: drops.length === 0 ? "none" : drops.join(", "), died };
-    process.stdout.write(summary(options, result, warm, end, tail));
+    process.stdout.write(summary(header, options, result, warm, end, tail));
     return result.violations.length > 0 || result.incomplete.length > 0 || died ? 1 : 0;
   } finally {
     clearInterval(heapPoll);

@@ -14,6 +14,8 @@
  * missing. Randomness comes from `seed` (the timing of the machine still varies between runs).
  */
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
+import { sleep } from "../common/sleep.js";
+import { Waiters } from "../common/waiters.js";
 import { check, type CheckReport } from "./checker.js";
 import { Observer, readStats, SoakClient, type ClientEvents } from "./clients.js";
 import { renamed, type Violation } from "./order.js";
@@ -101,33 +103,6 @@ function seeded(seed: number): () => number {
   };
 }
 
-/** "Wait until this holds", re-checked whenever a client reports something; false at the deadline. */
-class Conditions {
-  private pending: (() => void)[] = [];
-
-  until(condition: () => boolean, deadlineMs: number): Promise<boolean> {
-    if (condition()) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.pending = this.pending.filter((c) => c !== recheck);
-        resolve(false);
-      }, deadlineMs);
-      const recheck = (): void => {
-        if (!condition()) return;
-        clearTimeout(timer);
-        this.pending = this.pending.filter((c) => c !== recheck);
-        resolve(true);
-      };
-      this.pending.push(recheck);
-    });
-  }
-
-  notify(): void {
-    for (const recheck of [...this.pending]) recheck();
-  }
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const now = (): number => performance.now();
 const round = (x: number): string => String(Math.round(x));
 
@@ -149,7 +124,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   let quittersOpen = 0;
   let awaitingMarker = 0;
   let phase: "ramp" | "run" | "end" = "ramp";
-  const conditions = new Conditions();
+  /** "Wait until this holds", checked again whenever a client reports something. */
+  const conditions = new Waiters();
   const incomplete: string[] = [];
   const extra: Violation[] = [];
   const counts = { joins: 0, quits: 0, renames: 0, vanished: 0, vanishedJoining: 0, joinFailures: 0, sent: 0, peak: 0 };
@@ -297,7 +273,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 
     // 1. The ramp.
     topUp();
-    const ramped = await conditions.until(() => inRoom.length >= target || counts.joinFailures > 100, rampDeadlineMs);
+    const ramped = await conditions.holds(() => inRoom.length >= target || counts.joinFailures > 100, rampDeadlineMs);
     rampMs = now() - started;
     if (!ramped || inRoom.length < target) {
       incomplete.push(`the ramp ended with ${inRoom.length} of ${target} in the room after ${round(rampMs / 1000)} s (${counts.joinFailures} join failures: ${[...failureSamples].join(" | ")})`);
@@ -348,13 +324,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const endDeadline = (what: string, ok: boolean, ms: number): void => {
       if (!ok) incomplete.push(`${what} not done within ${round(ms / 1000)} s`);
     };
-    endDeadline(`${joining} pending join(s)`, await conditions.until(() => joining === 0, 60_000), 60_000);
-    endDeadline(`${quittersOpen} quitter(s) closing`, await conditions.until(() => quittersOpen === 0, 60_000), 60_000);
+    endDeadline(`${joining} pending join(s)`, await conditions.holds(() => joining === 0, 60_000), 60_000);
+    endDeadline(`${quittersOpen} quitter(s) closing`, await conditions.holds(() => quittersOpen === 0, 60_000), 60_000);
     for (const c of inRoom) c.awaitingMarker = !c.gotMarker;
     awaitingMarker = inRoom.filter((c) => c.awaitingMarker).length;
     const markerAt = now();
     obs.send(idText(0, 0));
-    const drained = await conditions.until(() => obs.order.has(0, 0) && awaitingMarker === 0, drainDeadlineMs);
+    const drained = await conditions.holds(() => obs.order.has(0, 0) && awaitingMarker === 0, drainDeadlineMs);
     drainMs = now() - markerAt;
     endDeadline(`the final marker reaching the observer and ${awaitingMarker} member(s)`, drained, drainDeadlineMs);
 
@@ -362,7 +338,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     if (options.serverAccepted !== undefined) {
       serverAccepted = await options.serverAccepted();
       const expected = serverAccepted;
-      if (expected !== null && !(await conditions.until(() => obs.order.messages >= expected, 10_000))) {
+      if (expected !== null && !(await conditions.holds(() => obs.order.messages >= expected, 10_000))) {
         extra.push({ who: "observer", kind: "observer-missed", detail: `the server accepted ${expected} messages, the observer saw ${obs.order.messages}` });
       }
     }

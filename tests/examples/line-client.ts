@@ -1,48 +1,32 @@
-import { connect as netConnect, type Socket } from "node:net";
+import type { Socket } from "node:net";
+import { LineClient as Lines, openSocket } from "../../bench/common/line-client.js";
 
 /** How long any single expected event may take on a loaded shared machine before we call it lost. */
 export const DEADLINE_MS = 20_000;
 
-/** A line-oriented test client (plain Node). Lines of all clients sharing `arrivals` are logged there in order. */
+/**
+ * A test client of the Fibonacci servers (plain Node): LF lines, each read once and in order by
+ * `nextLine`. Lines of all clients sharing `arrivals` are logged there in order.
+ */
 export class LineClient {
-  private buffer = "";
-  private readonly lines: string[] = [];
-  private readonly waiting: { resolve: (line: string) => void; reject: (error: Error) => void }[] = [];
-  private ended = false;
+  private read = 0;
   readonly closed: Promise<void>;
 
   private constructor(
-    readonly socket: Socket,
+    private readonly lines: Lines,
     readonly name: string,
     readonly arrivals: string[],
   ) {
-    socket.setEncoding("utf8");
-    socket.on("data", (chunk: string) => {
-      this.buffer += chunk;
-      for (let i = this.buffer.indexOf("\n"); i >= 0; i = this.buffer.indexOf("\n")) {
-        const line = this.buffer.slice(0, i);
-        this.buffer = this.buffer.slice(i + 1);
-        this.arrivals.push(`${name}:${line}`);
-        const next = this.waiting.shift();
-        if (next) next.resolve(line);
-        else this.lines.push(line);
-      }
-    });
-    socket.on("error", () => {}); // "close" follows
-    this.closed = new Promise((resolve) =>
-      socket.once("close", () => {
-        this.ended = true;
-        for (const w of this.waiting.splice(0)) w.reject(new Error(`${name}: the server closed the connection`));
-        resolve();
-      }),
-    );
+    lines.onLine = (line) => arrivals.push(`${name}:${line}`);
+    this.closed = new Promise((resolve) => lines.socket.once("close", () => resolve()));
   }
 
-  static open(port: number, name: string, arrivals: string[] = []): Promise<LineClient> {
-    return new Promise((resolve, reject) => {
-      const socket = netConnect({ host: "127.0.0.1", port }, () => resolve(new LineClient(socket, name, arrivals)));
-      socket.once("error", reject);
-    });
+  static async open(port: number, name: string, arrivals: string[] = []): Promise<LineClient> {
+    return new LineClient(new Lines(await openSocket(port), { eol: "\n", stripPrompt: false }), name, arrivals);
+  }
+
+  get socket(): Socket {
+    return this.lines.socket;
   }
 
   /** Writes `text` as is; resolves when the kernel has it. */
@@ -55,17 +39,13 @@ export class LineClient {
     return this.nextLine();
   }
 
-  nextLine(): Promise<string> {
-    const ready = this.lines.shift();
-    if (ready !== undefined) return Promise.resolve(ready);
-    if (this.ended) return Promise.reject(new Error(`${this.name}: the connection is closed`));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.name}: no answer within ${DEADLINE_MS} ms`)), DEADLINE_MS);
-      this.waiting.push({
-        resolve: (line) => (clearTimeout(timer), resolve(line)),
-        reject: (error) => (clearTimeout(timer), reject(error)),
-      });
-    });
+  async nextLine(): Promise<string> {
+    const index = this.read++;
+    if (index >= this.lines.lines.length && this.lines.closed) throw new Error(`${this.name}: the connection is closed`);
+    await this.lines.until(() => index < this.lines.lines.length || this.lines.closed, `${this.name}'s next line`, DEADLINE_MS);
+    const line = this.lines.lines[index];
+    if (line === undefined) throw new Error(`${this.name}: the server closed the connection`);
+    return line;
   }
 
   destroy(): void {

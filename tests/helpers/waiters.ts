@@ -10,38 +10,9 @@
  * Both give up after a generous deadline (CI machines are loaded 2-core boxes), failing with what
  * was awaited and what was seen instead.
  */
-export const DEADLINE_MS = 20_000;
+import { DEADLINE_MS } from "../../bench/common/waiters.js";
 
-function timedOut(what: string, seen: string): Error {
-  return new Error(`timed out waiting for ${what}; saw instead:\n${seen}`);
-}
-
-export class Waiters {
-  private pending: (() => void)[] = [];
-
-  /** `describeSeen` tells, for a failure message, what did arrive. */
-  constructor(private readonly describeSeen: () => string) {}
-
-  until(condition: () => boolean, what: string, deadlineMs = DEADLINE_MS): Promise<void> {
-    if (condition()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(timedOut(what, this.describeSeen())), deadlineMs);
-      const check = (): void => {
-        if (condition()) {
-          clearTimeout(timer);
-          resolve();
-        } else this.pending.push(check);
-      };
-      this.pending.push(check);
-    });
-  }
-
-  notify(): void {
-    const pending = this.pending;
-    this.pending = [];
-    for (const check of pending) check();
-  }
-}
+export { DEADLINE_MS, Waiters } from "../../bench/common/waiters.js";
 
 export interface EventuallyOptions {
   /** What there is instead, for the failure message (e.g. the screen, the loop's dump). */
@@ -55,7 +26,7 @@ export interface EventuallyOptions {
 export async function eventually(condition: () => boolean | Promise<boolean>, what: string, { seen, deadlineMs = DEADLINE_MS, everyMs = 20 }: EventuallyOptions): Promise<void> {
   const end = Date.now() + deadlineMs;
   while (!(await condition())) {
-    if (Date.now() > end) throw timedOut(what, seen());
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; saw instead:\n${seen()}`);
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
