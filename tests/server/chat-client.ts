@@ -49,3 +49,13 @@ export async function startServer(options: Partial<ChatServerOptions> = {}): Pro
     },
   };
 }
+
+/** Runs `body` against a fresh server (see `startServer`), and stops the server however it ends. */
+export async function withServer<T>(options: Partial<ChatServerOptions>, body: (s: RunningServer) => Promise<T>): Promise<T> {
+  const s = await startServer(options);
+  try {
+    return await body(s);
+  } finally {
+    await s.stop();
+  }
+}

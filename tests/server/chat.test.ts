@@ -1,12 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { ChatClient, startServer } from "./chat-client.js";
+import { ChatClient, withServer } from "./chat-client.js";
 
 const MESSAGE = /^\[\d\d:\d\d\] <(\S+)> (.*)$/;
 
 describe("the netcat chat server", () => {
   it("welcomes, prompts for a name without a newline, and tells the others who joined and left", async () => {
-    const s = await startServer();
-    try {
+    await withServer({}, async (s) => {
       const alice = await ChatClient.open(s.port);
       await alice.until(() => alice.partial === "Username: ", "prompt");
       expect(alice.lines).toEqual(["* Welcome to loopchat, a chat room on a hand-made event loop."]);
@@ -19,14 +18,11 @@ describe("the netcat chat server", () => {
       expect(await alice.waitFor(/left/)).toBe("* bob left (quit: see you; 1 online)");
       await bob.until(() => bob.closed, "bob's connection to close");
       expect(bob.lines.at(-1)).toBe("* bob left (quit: see you; 1 online)");
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it("refuses invalid and duplicate names (case-insensitively) and asks again", async () => {
-    const s = await startServer();
-    try {
+    await withServer({}, async (s) => {
       await ChatClient.join(s.port, "Alice");
       const c = await ChatClient.open(s.port);
       await c.until(() => c.partial === "Username: ", "prompt");
@@ -40,14 +36,11 @@ describe("the netcat chat server", () => {
       await c.waitFor(/^! .*reserved/);
       c.send("carol");
       await c.waitFor(/^\* Welcome, carol!/);
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it("broadcasts every message to every member, sender included, keeping each sender's order", async () => {
-    const s = await startServer({ limits: { linesPerSecond: 10_000, burst: 10_000 } });
-    try {
+    await withServer({ limits: { linesPerSecond: 10_000, burst: 10_000 } }, async (s) => {
       const names = ["ann", "ben", "cat"];
       const clients = await Promise.all(names.map((n) => ChatClient.join(s.port, n)));
       await clients[0]!.until(() => clients[0]!.lines.some((l) => l.startsWith("* cat joined")), "cat joined");
@@ -67,14 +60,11 @@ describe("the netcat chat server", () => {
       const order = (c: ChatClient): string[] => c.lines.filter((l) => MESSAGE.test(l)).map((l) => l.slice(8));
       expect(order(clients[1]!)).toEqual(order(clients[0]!));
       expect(order(clients[2]!)).toEqual(order(clients[0]!));
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it("replays the last N messages to whoever joins", async () => {
-    const s = await startServer({ historySize: 3 });
-    try {
+    await withServer({ historySize: 3 }, async (s) => {
       const alice = await ChatClient.join(s.port, "alice");
       for (const text of ["one", "two", "three", "four"]) alice.send(text);
       await alice.waitFor(/<alice> four$/);
@@ -86,14 +76,11 @@ describe("the netcat chat server", () => {
         "<alice> three",
         "<alice> four",
       ]);
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it("/nick, /me, /users and /help work, case-insensitively; unknown commands get a clear error", async () => {
-    const s = await startServer();
-    try {
+    await withServer({}, async (s) => {
       const alice = await ChatClient.join(s.port, "alice");
       const bob = await ChatClient.join(s.port, "bob");
       bob.send("/NICK robert");
@@ -108,14 +95,11 @@ describe("the netcat chat server", () => {
       expect(await bob.waitFor(/^! unknown/)).toBe("! unknown command /frobnicate; type /help for the list");
       alice.send("/nick ROBERT");
       expect(await alice.waitFor(/^! the name/)).toBe("! the name ROBERT is taken");
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it("/msg reaches only the recipient and the sender; a third member receives nothing", async () => {
-    const s = await startServer();
-    try {
+    await withServer({}, async (s) => {
       const alice = await ChatClient.join(s.port, "alice");
       const bob = await ChatClient.join(s.port, "bob");
       const carol = await ChatClient.join(s.port, "carol");
@@ -127,16 +111,13 @@ describe("the netcat chat server", () => {
       expect(carol.lines.some((l) => l.includes("secret"))).toBe(false);
       alice.send("/msg nobody hi");
       expect(await alice.waitFor(/^! nobody/)).toBe("! nobody called nobody is online");
-    } finally {
-      await s.stop();
-    }
+    });
   });
 });
 
 describe("input hygiene", () => {
   it("accepts CRLF, LF and CR NUL; strips telnet negotiation, escapes and control characters; survives invalid UTF-8", async () => {
-    const s = await startServer();
-    try {
+    await withServer({}, async (s) => {
       const watcher = await ChatClient.join(s.port, "watcher");
       const raw = await ChatClient.open(s.port);
       await raw.until(() => raw.partial === "Username: ", "prompt");
@@ -156,22 +137,17 @@ describe("input hygiene", () => {
       const said = watcher.lines.filter((l) => l.includes("<telnetuser>")).map((l) => l.replace(/^.*<telnetuser> /, ""));
       expect(said).toEqual(["lf line", "crlf line", "a bareCR", "fixed", "red and bell", "bad \uFFFD( utf8 😀", "last"]);
       for (const l of watcher.lines) expect(l).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it("an over-long line gets a clear error and is not sent; the connection stays usable", async () => {
-    const s = await startServer({ limits: { maxLineBytes: 100 } });
-    try {
+    await withServer({ limits: { maxLineBytes: 100 } }, async (s) => {
       const alice = await ChatClient.join(s.port, "alice");
       const bob = await ChatClient.join(s.port, "bob");
       alice.socket.write("y".repeat(100_000) + "\r\nstill here\r\n");
       expect(await alice.waitFor(/^! line too long/)).toBe("! line too long (the limit is 100 bytes); it was not sent");
       await bob.waitFor(/<alice> still here$/);
       expect(bob.lines.some((l) => l.includes("yyyy"))).toBe(false);
-    } finally {
-      await s.stop();
-    }
+    });
   });
 });

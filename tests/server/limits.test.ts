@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { ChatClient, startServer } from "./chat-client.js";
+import { ChatClient, startServer, withServer } from "./chat-client.js";
 import { WsClient } from "./ws-client.js";
 
 describe("limits: each offender is told, and nobody else is disturbed", () => {
   it("flood control delays instead of dropping: a burst beyond the rate arrives complete and in order", async () => {
-    const s = await startServer({ limits: { linesPerSecond: 50, burst: 5 } });
-    try {
+    await withServer({ limits: { linesPerSecond: 50, burst: 5 } }, async (s) => {
       const alice = await ChatClient.join(s.port, "alice");
       const bob = await ChatClient.join(s.port, "bob");
       const started = Date.now();
@@ -21,14 +20,11 @@ describe("limits: each offender is told, and nobody else is disturbed", () => {
       const bobAt = bob.lines.findIndex((l) => l.endsWith("<bob> bob is not slowed"));
       const lastFloodAt = bob.lines.findIndex((l) => l.endsWith("<alice> flood 29"));
       expect(bobAt).toBeLessThan(lastFloodAt);
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it("with the rate limit off (CHAT_RATE_LIMIT=0) a burst of 2,000 lines is neither paced nor taken for a flood", async () => {
-    const s = await startServer({ rateLimit: 0 });
-    try {
+    await withServer({ rateLimit: 0 }, async (s) => {
       const alice = await ChatClient.join(s.port, "alice");
       const bob = await ChatClient.join(s.port, "bob");
       expect(bob.lines.find((l) => l.startsWith("* Welcome"))).toBeDefined();
@@ -38,16 +34,13 @@ describe("limits: each offender is told, and nobody else is disturbed", () => {
       expect(burst).toEqual(Array.from({ length: 2_000 }, (_, i) => `burst ${i}`));
       expect(alice.closed).toBe(false);
       expect(bob.lines.some((l) => l.includes("alice left"))).toBe(false);
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it("a busy room slows its senders, not its readers: 20 clients sending 200 lines each at once all get all 4,000", async () => {
     // Outboxes smaller than the burst: a broadcaster that never let the writers run between
     // broadcasts would overfill them and disconnect readers that are perfectly fast.
-    const s = await startServer({ rateLimit: 0, limits: { outbox: { maxLines: 2_000, maxBytes: 1024 * 1024 } } });
-    try {
+    await withServer({ rateLimit: 0, limits: { outbox: { maxLines: 2_000, maxBytes: 1024 * 1024 } } }, async (s) => {
       const clients = await Promise.all(Array.from({ length: 20 }, (_, i) => ChatClient.join(s.port, `c${i}`)));
       for (const [i, c] of clients.entries()) c.socket.write(Array.from({ length: 200 }, (_, k) => `${i}:${k}\r\n`).join(""));
       for (const c of clients) await c.until(() => c.lines.filter((l) => /> \d+:\d+$/.test(l)).length === 4_000, "all 4,000 lines", 30_000);
@@ -55,14 +48,11 @@ describe("limits: each offender is told, and nobody else is disturbed", () => {
         expect(c.closed).toBe(false);
         expect(c.lines.some((l) => l.includes("too slow") || l.includes("not reading fast enough"))).toBe(false);
       }
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it("with join notices off (CHAT_JOIN_NOTICES=0) nobody is told who joined or left; messages still flow", async () => {
-    const s = await startServer({ joinNotices: false });
-    try {
+    await withServer({ joinNotices: false }, async (s) => {
       const alice = await ChatClient.join(s.port, "alice");
       const bob = await ChatClient.join(s.port, "bob");
       const carol = await ChatClient.join(s.port, "carol");
@@ -73,9 +63,7 @@ describe("limits: each offender is told, and nobody else is disturbed", () => {
       expect(alice.lines.filter((l) => / (joined|left) /.test(l))).toEqual([]);
       alice.send("/users");
       expect(await alice.waitFor(/^\* Online/)).toBe("* Online (2): alice, bob");
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it("a client that never reads is disconnected with a notice, and the others keep everything", async () => {
@@ -107,8 +95,7 @@ describe("limits: each offender is told, and nobody else is disturbed", () => {
   });
 
   it("a flooder whose unprocessed input keeps growing is disconnected with a notice; others lose nothing", async () => {
-    const s = await startServer({ limits: { linesPerSecond: 5, burst: 10, maxBacklog: 200 } });
-    try {
+    await withServer({ limits: { linesPerSecond: 5, burst: 10, maxBacklog: 200 } }, async (s) => {
       const flooder = await ChatClient.join(s.port, "flooder");
       const calm = await ChatClient.join(s.port, "calm");
       flooder.socket.write(Array.from({ length: 2_000 }, (_, i) => `spam ${i}\r\n`).join(""));
@@ -117,14 +104,11 @@ describe("limits: each offender is told, and nobody else is disturbed", () => {
       expect(flooder.lines).toContain("! you are sending too much too fast; disconnecting");
       calm.send("calm continues");
       await calm.waitFor(/<calm> calm continues$/);
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it("a stream of lines that never gives a valid name is cut off after maxNameAttempts, on both transports", async () => {
-    const s = await startServer({ limits: { maxNameAttempts: 5 } });
-    try {
+    await withServer({ limits: { maxNameAttempts: 5 } }, async (s) => {
       const junk = await ChatClient.open(s.port);
       junk.socket.write("bad name!\r\n".repeat(4) + "\r\n".repeat(100)); // blank lines count too
       await junk.until(() => junk.closed, "the connection to be closed");
@@ -137,38 +121,29 @@ describe("limits: each offender is told, and nobody else is disturbed", () => {
       expect(ws.events.at(-1)).toEqual({ type: "error", code: "name-invalid", text: "no valid join in 5 commands; goodbye" });
       expect(ws.closed?.code).toBe(1008);
       await ChatClient.join(s.port, "fine"); // and a real user still gets in
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it("a client that does not choose a name in time is told so and disconnected", async () => {
-    const s = await startServer({ limits: { nameTimeoutMs: 300 } });
-    try {
+    await withServer({ limits: { nameTimeoutMs: 300 } }, async (s) => {
       const idle = await ChatClient.open(s.port);
       await idle.until(() => idle.closed, "the connection to be closed");
       expect(idle.lines.at(-1)).toBe("! no name chosen in 0.3 s; goodbye");
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it("refuses connections past CHAT_MAX_CLIENTS politely", async () => {
-    const s = await startServer({ maxClients: 2 });
-    try {
+    await withServer({ maxClients: 2 }, async (s) => {
       await ChatClient.join(s.port, "one");
       await ChatClient.join(s.port, "two");
       const third = await ChatClient.open(s.port);
       await third.until(() => third.closed, "refusal");
       expect(third.lines).toEqual(["! the server is full; please try again later"]);
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it("refuses connections past CHAT_MAX_PER_ADDRESS from one address, counting both transports, and no others", async () => {
-    const s = await startServer({ maxPerAddress: 3, exemptAddresses: [] });
-    try {
+    await withServer({ maxPerAddress: 3, exemptAddresses: [] }, async (s) => {
       const one = await ChatClient.join(s.port, "one");
       await ChatClient.join(s.port, "two");
       await WsClient.join(s.server.wsPort, "three");
@@ -190,25 +165,19 @@ describe("limits: each offender is told, and nobody else is disturbed", () => {
       one.close();
       await elsewhere.waitFor(/^\* one left/);
       await ChatClient.join(s.port, "again");
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it("by default loopback is exempt from the per-address limit (a reverse proxy on the host)", async () => {
-    const s = await startServer();
-    try {
+    await withServer({}, async (s) => {
       const clients = await Promise.all(Array.from({ length: 20 }, (_, i) => ChatClient.join(s.port, `local${i}`)));
       expect(clients.every((c) => !c.closed)).toBe(true);
       expect(s.server.room.online).toBe(20);
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it("a reset in the middle of a large write ends only that session", async () => {
-    const s = await startServer({ limits: { linesPerSecond: 1e6, burst: 1e6 } });
-    try {
+    await withServer({ limits: { linesPerSecond: 1e6, burst: 1e6 } }, async (s) => {
       const alice = await ChatClient.join(s.port, "alice");
       const victim = await ChatClient.join(s.port, "victim");
       await alice.waitFor(/victim joined/);
@@ -221,9 +190,7 @@ describe("limits: each offender is told, and nobody else is disturbed", () => {
       await alice.waitFor(/<alice> still fine$/);
       const late = await ChatClient.join(s.port, "latecomer");
       expect(await late.waitFor(/^\* Welcome, /)).toBe("* Welcome, latecomer! Online (2): alice, latecomer");
-    } finally {
-      await s.stop();
-    }
+    });
   });
 });
 

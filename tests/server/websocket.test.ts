@@ -2,7 +2,7 @@ import { request } from "node:http";
 import { WebSocket } from "ws";
 import { describe, expect, it } from "vitest";
 import { PROTOCOL_VERSION, type ErrorEvent, type MessageEvent, type WelcomeEvent } from "../../shared/src/protocol/index.js";
-import { ChatClient, startServer } from "./chat-client.js";
+import { ChatClient, startServer, withServer } from "./chat-client.js";
 import { WsClient } from "./ws-client.js";
 import { eventually } from "../helpers/waiters.js";
 import type { LoopSnapshot } from "../../shared/src/loop/index.js";
@@ -21,8 +21,7 @@ function httpGet(port: number, path: string): Promise<{ status: number; body: st
 
 describe("WebSocket users and netcat users share one room", () => {
   it("see each other's messages, notices and renames", async () => {
-    const s = await startServer();
-    try {
+    await withServer({}, async (s) => {
       const nc = await ChatClient.join(s.port, "netcat");
       const ws = await WsClient.join(s.server.wsPort, "webby");
       const welcome = ws.events.find((e) => e.type === "welcome") as WelcomeEvent;
@@ -48,14 +47,11 @@ describe("WebSocket users and netcat users share one room", () => {
       expect(await nc.waitFor(/left/)).toBe("* webster left (quit: bye; 1 online)");
       await ws.until(() => ws.closed !== null, "the server to close");
       expect(ws.closed?.code).toBe(1000);
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it("the first command must be a join; taken and invalid names are errors and the client may retry", async () => {
-    const s = await startServer();
-    try {
+    await withServer({}, async (s) => {
       await ChatClient.join(s.port, "taken");
       const ws = await WsClient.open(s.server.wsPort);
       ws.send({ type: "say", text: "too early" });
@@ -68,16 +64,13 @@ describe("WebSocket users and netcat users share one room", () => {
       expect(await ws.waitFor((e) => e.type === "welcome")).toMatchObject({ name: "fine" });
       ws.send({ type: "join", name: "again" });
       expect(await ws.waitFor((e) => e.type === "error" && e.code === "already-joined")).toBeTruthy();
-    } finally {
-      await s.stop();
-    }
+    });
   });
 });
 
 describe("WebSocket input validation", () => {
   it("malformed JSON, wrong shapes, unknown types and too-large commands get coded errors; the connection stays usable", async () => {
-    const s = await startServer();
-    try {
+    await withServer({}, async (s) => {
       const ws = await WsClient.join(s.server.wsPort, "tester");
       const nc = await ChatClient.join(s.port, "watcher");
       const errors = (): string[] => ws.events.filter((e): e is ErrorEvent => e.type === "error").map((e) => e.code);
@@ -92,42 +85,33 @@ describe("WebSocket input validation", () => {
       await ws.until(() => errors().length === 6, "six errors");
       expect(errors()).toEqual(["bad-json", "bad-command", "unknown-command", "bad-command", "too-large", "line-too-long"]);
       expect(nc.lines.some((l) => l.includes("xxxx") || l.includes("yyyy"))).toBe(false);
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it("an oversize frame closes the connection with 1009, and the room hears that the user left", async () => {
-    const s = await startServer();
-    try {
+    await withServer({}, async (s) => {
       const nc = await ChatClient.join(s.port, "watcher");
       const ws = await WsClient.join(s.server.wsPort, "big");
       ws.send("z".repeat(100_000));
       await ws.until(() => ws.closed !== null, "the close");
       expect(ws.closed?.code).toBe(1009);
       expect(await nc.waitFor(/big left/)).toBe("* big left (frame too large; 1 online)");
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it("a flood is delayed, not dropped: every message arrives in order", async () => {
-    const s = await startServer({ limits: { linesPerSecond: 100, burst: 5 } });
-    try {
+    await withServer({ limits: { linesPerSecond: 100, burst: 5 } }, async (s) => {
       const nc = await ChatClient.join(s.port, "watcher");
       const ws = await WsClient.join(s.server.wsPort, "flooder");
       for (let i = 0; i < 60; i++) ws.send({ type: "say", text: `f${i}` });
       await nc.waitFor(/<flooder> f59$/);
       const got = nc.lines.filter((l) => l.includes("<flooder>")).map((l) => l.replace(/^.*> /, ""));
       expect(got).toEqual(Array.from({ length: 60 }, (_, i) => `f${i}`));
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it("a flood past the backlog is told and disconnected, like a netcat flooder", async () => {
-    const s = await startServer({ limits: { linesPerSecond: 5, burst: 5, maxBacklog: 50 } });
-    try {
+    await withServer({ limits: { linesPerSecond: 5, burst: 5, maxBacklog: 50 } }, async (s) => {
       const nc = await ChatClient.join(s.port, "watcher");
       const ws = await WsClient.join(s.server.wsPort, "flooder");
       for (let i = 0; i < 2_000; i++) ws.send({ type: "say", text: `spam ${i} ${"x".repeat(500)}` });
@@ -138,14 +122,11 @@ describe("WebSocket input validation", () => {
       expect(nc.lines.filter((l) => l.includes("<flooder> spam")).length).toBeLessThan(20);
       nc.send("still here");
       await nc.waitFor(/<watcher> still here$/);
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it("keepalive drops a peer that stops answering pings", async () => {
-    const s = await startServer({ keepaliveMs: 100 });
-    try {
+    await withServer({ keepaliveMs: 100 }, async (s) => {
       const nc = await ChatClient.join(s.port, "watcher");
       const silent = await WsClient.open(s.server.wsPort, { autoPong: false });
       silent.send({ type: "join", name: "ghost" });
@@ -158,16 +139,13 @@ describe("WebSocket input validation", () => {
       alive.send({ type: "say", text: "still here after several pings" });
       await nc.waitFor(/still here after several pings/, before);
       expect(nc.lines.some((l) => l.includes("alive left"))).toBe(false);
-    } finally {
-      await s.stop();
-    }
+    });
   });
 });
 
 describe("the HTTP endpoint", () => {
   it("GET /loop shows the loop live: tasks by kind, ready queue, timers, steps per second; ?tree the task tree", async () => {
-    const s = await startServer();
-    try {
+    await withServer({}, async (s) => {
       const alice = await ChatClient.join(s.port, "alice");
       await ChatClient.join(s.port, "bob");
       await WsClient.join(s.server.wsPort, "carol");
@@ -188,14 +166,11 @@ describe("the HTTP endpoint", () => {
       expect(tree.type).toBe("text/plain");
       expect(tree.body).toMatch(/^loop: \d+ live tasks/);
       expect(tree.body).toContain("broadcaster [parked");
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it("GET /healthz answers 200 JSON with uptime, members and loop counters; other paths 404", async () => {
-    const s = await startServer();
-    try {
+    await withServer({}, async (s) => {
       await ChatClient.join(s.port, "someone");
       const health = await httpGet(s.server.wsPort, "/healthz");
       expect(health.status).toBe(200);
@@ -206,14 +181,11 @@ describe("the HTTP endpoint", () => {
       expect(body.loop.liveTasks).toBeGreaterThan(0);
       expect((await httpGet(s.server.wsPort, "/nope")).status).toBe(404);
       await expect(WsClient.open(s.server.wsPort, { path: "/elsewhere" })).rejects.toThrow(/404/);
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it("GET /metrics answers Prometheus text: members, connections per transport, messages, deliveries, drops, loop counters", async () => {
-    const s = await startServer({ limits: { linesPerSecond: 5, burst: 10, maxBacklog: 50 } });
-    try {
+    await withServer({ limits: { linesPerSecond: 5, burst: 10, maxBacklog: 50 } }, async (s) => {
       const alice = await ChatClient.join(s.port, "alice");
       const bob = await WsClient.join(s.server.wsPort, "bob");
       alice.send("hello");
@@ -243,23 +215,18 @@ describe("the HTTP endpoint", () => {
       expect(value('loopchat_loop_lag_seconds_bucket{le="+Inf"}')).toBe(value("loopchat_loop_lag_seconds_count"));
       expect(value("process_resident_memory_bytes")).toBeGreaterThan(1_000_000);
       expect(metrics.body).toContain("# TYPE loopchat_deliveries_total counter");
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it("CHAT_MAX_CLIENTS counts both transports", async () => {
-    const s = await startServer({ maxClients: 2 });
-    try {
+    await withServer({ maxClients: 2 }, async (s) => {
       await ChatClient.join(s.port, "tcp1");
       await WsClient.join(s.server.wsPort, "ws1");
       const third = await WsClient.open(s.server.wsPort);
       await third.until(() => third.closed !== null, "refusal");
       expect(third.events).toEqual([{ type: "error", code: "server-full", text: "the server is full; please try again later" }]);
       expect(third.closed?.code).toBe(1013);
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it("shutdown sends WebSocket users a shutdown event and closes them", async () => {
@@ -274,8 +241,7 @@ describe("the HTTP endpoint", () => {
 
 describe("one set of commands and one write path for both transports", () => {
   it("holds a WebSocket /msg to the line limit, as a typed line is held, and cuts long quit reasons on both", async () => {
-    const s = await startServer();
-    try {
+    await withServer({}, async (s) => {
       const nc = await ChatClient.join(s.port, "netcat");
       const ws = await WsClient.join(s.server.wsPort, "webby");
       ws.send({ type: "msg", to: "netcat", text: "x".repeat(1025) });
@@ -289,14 +255,11 @@ describe("one set of commands and one write path for both transports", () => {
       const other = await WsClient.join(s.server.wsPort, "other");
       ws.send({ type: "quit", reason: long });
       expect(await other.waitFor((e) => e.type === "left" && e.name === "webby")).toMatchObject({ reason: `quit: ${"z".repeat(200)}` });
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it("writes a message to idle members on the spot: no task starts, whatever their transport", async () => {
-    const s = await startServer();
-    try {
+    await withServer({}, async (s) => {
       const nc = await ChatClient.join(s.port, "netcat");
       const ws = await WsClient.join(s.server.wsPort, "webby");
       await nc.waitFor(/webby joined/);
@@ -308,8 +271,6 @@ describe("one set of commands and one write path for both transports", () => {
       await nc.waitFor(/<webby> and back/);
       await ws.waitFor((e) => e.type === "message" && e.text === "and back");
       expect(s.loop.stats.spawned - spawnedBefore).toBe(0);
-    } finally {
-      await s.stop();
-    }
+    });
   });
 });
