@@ -17,8 +17,8 @@ export interface Wire {
   readonly buffered: number;
   /** Sends `frame` now if nothing of ours is still waiting in the wire; false (nothing sent) otherwise. */
   tryWrite(frame: Frame): boolean;
-  /** Sends `frame`, parking while the wire is full (backpressure). */
-  write(frame: Frame): Operation<void>;
+  /** Sends `frames` in order, then parks while the wire is full (backpressure). */
+  writeAll(frames: readonly Frame[]): Operation<void>;
   /** After the last frame: a TCP half-close, a WebSocket close. */
   end(): Operation<void>;
 }
@@ -112,7 +112,7 @@ export class Outbox {
         const batch = this.lines;
         this.lines = [];
         this.bytes = 0;
-        for (const frame of batch) yield* this.wire.write(frame);
+        yield* this.wire.writeAll(batch);
       }
       if (this.closed) yield* this.wire.end();
     } catch (error) {

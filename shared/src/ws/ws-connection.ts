@@ -118,9 +118,14 @@ export class WsConnection {
    * Sends a text frame (a Buffer is sent as the UTF-8 text it holds); parks while more than the
    * high-water mark is still being written.
    */
-  *write(text: string | Buffer): Operation<void> {
+  write(text: string | Buffer): Operation<void> {
+    return this.writeAll([text]);
+  }
+
+  /** Sends text frames in order, then parks once while more than the high-water mark is being written. */
+  *writeAll(texts: readonly (string | Buffer)[]): Operation<void> {
     if (this.closedWith !== null) throw new Error(`the WebSocket is closed (${this.closedWith.code})`);
-    this.sendNow(text);
+    for (const text of texts) this.sendNow(text);
     while (this.inFlightBytes > this.highWaterBytes && this.closedWith === null) {
       yield this.senders.park(currentTask());
     }

@@ -22,6 +22,15 @@ export class StreamWriter {
   }
 
   /**
+   * Writes `chunks` in order as one write (joined into one Buffer), then parks if the socket's
+   * buffer is over the high-water mark. Waiting after each chunk instead would make a writer with
+   * many queued chunks wait for a full drain per chunk.
+   */
+  writeAll(chunks: readonly (string | Uint8Array)[]): Operation<void> {
+    return this.write(chunks.length === 1 ? (chunks[0] as string | Uint8Array) : Buffer.concat(chunks.map(asBytes)));
+  }
+
+  /**
    * Writes `data` now if the socket can take it without anyone waiting: nothing of ours is still
    * queued in it, and it is open. Returns false (and writes nothing) otherwise; then use
    * `write`, which parks. Lets a caller skip a task switch when the socket is idle.
@@ -53,4 +62,8 @@ export class StreamWriter {
     if (watch.closed || watch.socket.destroyed) throw new StreamClosed("the connection is closed");
     if (watch.socket.writableEnded) throw new StreamClosed("the connection was half-closed by end()");
   }
+}
+
+function asBytes(chunk: string | Uint8Array): Uint8Array {
+  return typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
 }
