@@ -14,6 +14,10 @@ export interface ServerConfig {
   exemptAddresses: string[];
   /** Lines per second each user may send (bursts of twice that pass at once); 0 = no limit. */
   rateLimit: number;
+  /** Lines per second one client address may send over all its connections and reconnects; 0 = no limit. */
+  addressRateLimit: number;
+  /** New connections per minute per client address; 0 = no limit. */
+  connectsPerMinute: number;
   /** Whether "x joined" / "x left" notices are broadcast. */
   joinNotices: boolean;
   logLevel: string;
@@ -72,6 +76,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     maxPerAddress: integer(env, "CHAT_MAX_PER_ADDRESS", 16, 0, 1_000_000, problems),
     exemptAddresses: addresses(env, "CHAT_LIMIT_EXEMPT", DEFAULT_EXEMPT, problems),
     rateLimit: integer(env, "CHAT_RATE_LIMIT", 5, 0, 1_000_000, problems),
+    addressRateLimit: integer(env, "CHAT_ADDRESS_RATE_LIMIT", 20, 0, 1_000_000, problems),
+    connectsPerMinute: integer(env, "CHAT_CONNECTS_PER_MINUTE", 30, 0, 1_000_000, problems),
     joinNotices: flag(env, "CHAT_JOIN_NOTICES", true, problems),
     logLevel: env.LOG_LEVEL || "info",
   };

@@ -18,6 +18,8 @@ export interface MetricsSample {
   drops: ReadonlyMap<string, number>;
   /** The most lines any outbox has held at once. */
   outboxHighWater: number;
+  /** Per-address rate: lines that waited for their address's turn, addresses remembered. */
+  address: { linesDelayed: number; tracked: number };
   loop: { steps: number; turns: number; spawned: number; liveTasks: number; readyHighWater: number; slowSteps: number };
   /** How long the loop's steps and turns held the thread. */
   stepTimes: DurationHistogram;
@@ -62,6 +64,8 @@ export function renderMetrics(s: MetricsSample): string {
       metric("loopchat_deliveries_total", "counter", "Events handed to members (one per member per event).", [["", s.deliveries]]),
       metric("loopchat_drops_total", "counter", "Members disconnected by the server, by reason.", drops),
       metric("loopchat_outbox_high_water_lines", "gauge", "The most lines any member's outbox has held at once.", [["", s.outboxHighWater]]),
+      metric("loopchat_address_lines_delayed_total", "counter", "Lines that waited because their client address was over its rate.", [["", s.address.linesDelayed]]),
+      metric("loopchat_addresses_tracked", "gauge", "Client addresses whose recent use is remembered.", [["", s.address.tracked]]),
       metric("loopchat_loop_steps_total", "counter", "Task steps run by the event loop.", [["", s.loop.steps]]),
       metric("loopchat_loop_turns_total", "counter", "Event-loop turns (batches of steps between libuv polls).", [["", s.loop.turns]]),
       metric("loopchat_loop_tasks_spawned_total", "counter", "Tasks spawned.", [["", s.loop.spawned]]),

@@ -24,6 +24,7 @@ import { SessionLog } from "./session/log.js";
 import { NAME_MAX_LENGTH } from "./text/index.js";
 import { renderMetrics } from "./metrics.js";
 import { AddressLimit } from "./address-limit.js";
+import { AddressBudget, type AddressAllowance } from "./address-budget.js";
 
 export interface ChatServerOptions {
   host: string;
@@ -40,6 +41,10 @@ export interface ChatServerOptions {
   exemptAddresses?: string[];
   /** Lines per second per user, bursts of twice that (default 5); 0 turns the limit off. */
   rateLimit?: number;
+  /** Lines per second per client address over all its connections, bursts of twice that (default 20); 0 = off. */
+  addressRateLimit?: number;
+  /** New connections per minute per client address (default 30); 0 = off. */
+  connectsPerMinute?: number;
   /** Broadcast "x joined" / "x left" (default true). */
   joinNotices?: boolean;
   limits?: Partial<SessionLimits>;
@@ -53,6 +58,10 @@ const MAX_FRAME_BYTES = 64 * 1024;
 const MAX_COMMAND_BYTES = 16 * 1024;
 const SERVER_FULL: ErrorEvent = { type: "error", code: "server-full", text: "the server is full; please try again later" };
 const TOO_MANY: ErrorEvent = { type: "error", code: "too-many-connections", text: "too many connections from your address; close one and try again" };
+
+function throttled(retryInS: number): ErrorEvent {
+  return { type: "error", code: "throttled", text: `too many new connections from your address; try again in ${retryInS} s` };
+}
 
 function* refuseTcp(connection: Connection, refusal: ErrorEvent): Operation<void> {
   yield* connection.writer.write(textCodec.encode(refusal));
@@ -74,6 +83,7 @@ export class ChatServer implements SessionCounter {
   private sessions = 0;
   private readonly byTransport = { tcp: 0, ws: 0 };
   private readonly perAddress: AddressLimit;
+  private readonly budget: AddressBudget;
   private nextConnectionId = 1;
   /** Connections refused, by error code ("server-full", "too-many-connections"). */
   private readonly refused = new Map<string, number>();
@@ -84,7 +94,12 @@ export class ChatServer implements SessionCounter {
   ) {
     const rate = options.rateLimit === undefined ? {} : { linesPerSecond: options.rateLimit, burst: 2 * options.rateLimit };
     this.limits = { ...DEFAULT_LIMITS, ...rate, ...options.limits };
-    this.perAddress = new AddressLimit(options.maxPerAddress ?? 16, options.exemptAddresses ?? ["127.0.0.1", "::1"]);
+    const exempt = options.exemptAddresses ?? ["127.0.0.1", "::1"];
+    this.perAddress = new AddressLimit(options.maxPerAddress ?? 16, exempt);
+    this.budget = new AddressBudget(
+      { linesPerSecond: options.addressRateLimit ?? 20, connectsPerMinute: options.connectsPerMinute ?? 30 },
+      exempt,
+    );
     const { maxLineBytes, linesPerSecond, burst } = this.limits;
     this.room = new Room({
       historySize: options.historySize,
@@ -151,33 +166,35 @@ export class ChatServer implements SessionCounter {
   }
 
   /**
-   * One TCP connection: a polite refusal past the limit, otherwise a netcat session (which counts
+   * One TCP connection: a polite refusal past the limits, otherwise a netcat session (which counts
    * itself). A plain function returning the session, not a generator wrapping it (see "Why parks
    * cost no frame" in shared/README.md).
    */
   private admitTcp(connection: Connection): Operation<void> {
     const log = new SessionLog(this.log, { conn: this.nextConnectionId++, transport: "tcp", remote: connection.peer });
-    const refusal = this.refusal(log, connection.address);
+    const allowance = this.budget.allowanceFor(connection.address, currentTask().loop.clock.now());
+    const refusal = this.refusal(log, connection.address, allowance);
     if (refusal !== null) return refuseTcp(connection, refusal);
-    return netcatSession(connection, this.room, this.limits, log, this);
+    return netcatSession(connection, this.room, this.limits, log, this, allowance);
   }
 
   /** One WebSocket connection: the same limits, counted together with TCP. */
   private *admitWebSocket(connection: WsConnection): Operation<void> {
     const log = new SessionLog(this.log, { conn: this.nextConnectionId++, transport: "ws", remote: connection.peer });
     try {
-      const refusal = this.refusal(log, connection.address);
+      const allowance = this.budget.allowanceFor(connection.address, currentTask().loop.clock.now());
+      const refusal = this.refusal(log, connection.address, allowance);
       if (refusal !== null) {
         yield* connection.write(encodeServerEvent(refusal));
         connection.close(1013, refusal === SERVER_FULL ? "server full" : "too many connections");
         return;
       }
       const ws: WsLimits = { keepaliveMs: this.options.keepaliveMs ?? 30_000, maxCommandBytes: MAX_COMMAND_BYTES };
-      this.opened(log, "ws", connection.address);
+      this.opened(log, "ws", connection.address, allowance);
       try {
-        yield* wsSession(connection, this.room, this.limits, ws, log);
+        yield* wsSession(connection, this.room, this.limits, ws, log, allowance);
       } finally {
-        this.closed(log, "ws", connection.address);
+        this.closed(log, "ws", connection.address, allowance);
       }
     } finally {
       connection.terminate(); // not only close(): a peer that never answers the closing handshake must not keep its socket
@@ -188,7 +205,7 @@ export class ChatServer implements SessionCounter {
    * Why a new connection must be refused, or null to admit it. Checked in the same step as the
    * session's `opened`, so a burst of connections cannot all slip past the count.
    */
-  private refusal(log: SessionLog, address: string): ErrorEvent | null {
+  private refusal(log: SessionLog, address: string, allowance: AddressAllowance): ErrorEvent | null {
     if (this.sessions >= this.options.maxClients) {
       log.warn({ maxClients: this.options.maxClients }, "refused: server full");
       return this.refuse(SERVER_FULL);
@@ -196,6 +213,11 @@ export class ChatServer implements SessionCounter {
     if (this.perAddress.wouldExceed(address)) {
       log.warn({ maxPerAddress: this.perAddress.max }, "refused: too many connections from this address");
       return this.refuse(TOO_MANY);
+    }
+    const retryInS = allowance.connect(currentTask().loop.clock.now());
+    if (retryInS > 0) {
+      log.warn({ retryInS }, "refused: too many new connections from this address");
+      return this.refuse(throttled(retryInS));
     }
     return null;
   }
@@ -205,19 +227,21 @@ export class ChatServer implements SessionCounter {
     return refusal;
   }
 
-  /** A session starts: counted against maxClients and its address's limit. */
-  opened(log: SessionLog, transport: "tcp" | "ws", address: string): void {
+  /** A session starts: counted against maxClients and its address's limits. */
+  opened(log: SessionLog, transport: "tcp" | "ws", address: string, allowance: AddressAllowance): void {
     this.sessions++;
     this.byTransport[transport]++;
     this.perAddress.opened(address);
+    allowance.sessions++;
     log.info("connected");
   }
 
   /** A session has ended (call from its `finally`). */
-  closed(log: SessionLog, transport: "tcp" | "ws", address: string): void {
+  closed(log: SessionLog, transport: "tcp" | "ws", address: string, allowance: AddressAllowance): void {
     this.sessions--;
     this.byTransport[transport]--;
     this.perAddress.closed(address);
+    allowance.sessions--;
     log.info("disconnected");
   }
 
@@ -232,6 +256,7 @@ export class ChatServer implements SessionCounter {
       deliveries,
       drops,
       outboxHighWater,
+      address: { ...this.budget.counts, tracked: this.budget.size },
       loop: loop.stats,
       // Empty histograms for a loop run without metrics (the server's own loop always has them).
       stepTimes: loop.metrics?.stepTimes ?? new DurationHistogram(),

@@ -13,9 +13,9 @@ export class ChatClient extends LineClient {
     return new ChatClient(await openSocket(port, { localAddress }), CHAT_LINES);
   }
 
-  /** Connects and joins as `name`; resolves once the welcome arrived. */
-  static async join(port: number, name: string): Promise<ChatClient> {
-    const client = await ChatClient.open(port);
+  /** Connects (from `localAddress`, if given) and joins as `name`; resolves once the welcome arrived. */
+  static async join(port: number, name: string, localAddress?: string): Promise<ChatClient> {
+    const client = await ChatClient.open(port, localAddress);
     await joinChat(client, name);
     return client;
   }

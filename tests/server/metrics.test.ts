@@ -12,6 +12,7 @@ const sample = {
     ['odd "reason" \\ with\nnewline', 2],
   ]),
   outboxHighWater: 7,
+  address: { linesDelayed: 11, tracked: 6 },
   refused: new Map([["too-many-connections", 5]]),
   loop: { steps: 100, turns: 9, spawned: 12, liveTasks: 8, readyHighWater: 4, slowSteps: 0 },
   memory: { rss: 50_000_000, heapUsed: 12_000_000 },
@@ -33,6 +34,8 @@ describe("GET /metrics rendering (Prometheus text format 0.0.4)", () => {
     expect(text).toContain('loopchat_connections{transport="tcp"} 2\nloopchat_connections{transport="ws"} 1\n');
     expect(text).toContain("# TYPE loopchat_deliveries_total counter\nloopchat_deliveries_total 30\n");
     expect(text).toContain("loopchat_outbox_high_water_lines 7\n");
+    expect(text).toContain("# TYPE loopchat_address_lines_delayed_total counter\nloopchat_address_lines_delayed_total 11\n");
+    expect(text).toContain("# TYPE loopchat_addresses_tracked gauge\nloopchat_addresses_tracked 6\n");
     expect(text).toContain('loopchat_refused_connections_total{reason="too-many-connections"} 5\n');
     expect(text).toContain("process_resident_memory_bytes 50000000\n");
     expect(text).toContain("nodejs_heap_used_bytes 12000000\n");

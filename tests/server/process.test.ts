@@ -17,12 +17,16 @@ describe("configuration", () => {
       maxPerAddress: 16,
       exemptAddresses: ["127.0.0.1", "::1"],
       rateLimit: 5,
+      addressRateLimit: 20,
+      connectsPerMinute: 30,
       joinNotices: true,
       logLevel: "info",
     });
     expect(loadConfig({ CHAT_RATE_LIMIT: "0", CHAT_JOIN_NOTICES: "0", CHAT_MAX_CLIENTS: "20000" })).toMatchObject({ rateLimit: 0, joinNotices: false, maxClients: 20_000 });
     expect(loadConfig({ CHAT_MAX_PER_ADDRESS: "0", CHAT_LIMIT_EXEMPT: " 10.0.0.1, fd00::1 " })).toMatchObject({ maxPerAddress: 0, exemptAddresses: ["10.0.0.1", "fd00::1"] });
     expect(loadConfig({ CHAT_LIMIT_EXEMPT: "none" }).exemptAddresses).toEqual([]);
+    expect(loadConfig({ CHAT_ADDRESS_RATE_LIMIT: "0", CHAT_CONNECTS_PER_MINUTE: "120" })).toMatchObject({ addressRateLimit: 0, connectsPerMinute: 120 });
+    expect(() => loadConfig({ CHAT_CONNECTS_PER_MINUTE: "-3" })).toThrow('CHAT_CONNECTS_PER_MINUTE must be a whole number from 0 to 1000000, got "-3"');
     expect(() => loadConfig({ CHAT_LIMIT_EXEMPT: "127.0.0.1,localhost" })).toThrow('CHAT_LIMIT_EXEMPT must be IP addresses separated by commas (or "none"), got "localhost"');
     expect(() => loadConfig({ CHAT_JOIN_NOTICES: "yes" })).toThrow('CHAT_JOIN_NOTICES must be 1 or 0 (true or false), got "yes"');
     expect(() => loadConfig({ CHAT_TCP_PORT: "70000", CHAT_HISTORY: "-1", LOG_LEVEL: "loud" })).toThrow(

@@ -28,8 +28,8 @@ export class WsClient {
     });
   }
 
-  static async join(port: number, name: string): Promise<WsClient> {
-    const client = await WsClient.open(port);
+  static async join(port: number, name: string, localAddress?: string): Promise<WsClient> {
+    const client = await WsClient.open(port, { localAddress });
     client.send({ type: "join", name });
     await client.waitFor((e) => e.type === "welcome");
     return client;

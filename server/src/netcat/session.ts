@@ -4,7 +4,8 @@ import { runCommand } from "../room/commands.js";
 import type { Member } from "../room/member.js";
 import { Outbox } from "../room/outbox.js";
 import type { Room } from "../room/room.js";
-import { droppedForFlooding, TokenBucket } from "../session/flood-control.js";
+import type { AddressAllowance } from "../address-budget.js";
+import { droppedForFlooding, paceLine, TokenBucket } from "../session/flood-control.js";
 import { lineTooLong, type SessionCounter, type SessionLimits } from "../session/limits.js";
 import type { SessionLog } from "../session/log.js";
 import { enterRoom, leaveReason, leaveRoom, leaving, MemberCommands } from "../session/membership.js";
@@ -19,8 +20,8 @@ const errorLine = (code: ErrorEvent["code"], text: string): string => textOf({ t
  * One netcat/telnet user, from connect to leave. This task reads (it is the reader task); the
  * member's outbox writes to the socket, on the spot or from a writer task of its own.
  */
-export function* netcatSession(connection: Connection, room: Room, limits: SessionLimits, log: SessionLog, sessions: SessionCounter): Operation<void> {
-  sessions.opened(log, "tcp", connection.address);
+export function* netcatSession(connection: Connection, room: Room, limits: SessionLimits, log: SessionLog, sessions: SessionCounter, allowance: AddressAllowance): Operation<void> {
+  sessions.opened(log, "tcp", connection.address, allowance);
   try {
     const { socket, writer } = connection;
     socket.setKeepAlive(true, 30_000); // find dead peers: a ghost must not hold a name for long
@@ -32,9 +33,9 @@ export function* netcatSession(connection: Connection, room: Room, limits: Sessi
     const member = yield* chooseName(new NetcatNameDialog(connection, input), room, { outbox, codec: textCodec, session: currentTask() }, limits);
     if (member === null) return;
     log.bind({ name: member.name });
-    yield* inRoom(input, room, member, limits, log);
+    yield* inRoom(input, room, member, allowance, limits, log);
   } finally {
-    sessions.closed(log, "tcp", connection.address);
+    sessions.closed(log, "tcp", connection.address, allowance);
   }
 }
 
@@ -67,8 +68,8 @@ class NetcatNameDialog implements NameDialog {
 }
 
 /** The member in the room: turns lines into messages and commands until the user quits or is dropped. */
-function* inRoom(input: NetcatInput, room: Room, member: Member, limits: SessionLimits, log: SessionLog): Operation<void> {
-  yield* enterRoom(room, member, log);
+function* inRoom(input: NetcatInput, room: Room, member: Member, allowance: AddressAllowance, limits: SessionLimits, log: SessionLog): Operation<void> {
+  yield* enterRoom(room, member, allowance, log);
   let reason = "connection closed";
   try {
     let bucket: TokenBucket | null = null; // made on the first line: an idle member needs none
@@ -95,7 +96,7 @@ function* inRoom(input: NetcatInput, room: Room, member: Member, limits: Session
       }
       if (isBlank(line.text)) continue; // empty, spaces or invisible characters only
       const text = line.text.trim();
-      yield* (bucket ??= new TokenBucket(limits.linesPerSecond, limits.burst)).take(); // a flooder waits here; everyone else is unaffected
+      yield* paceLine((bucket ??= new TokenBucket(limits.linesPerSecond, limits.burst)), allowance); // a flooder waits here; everyone else is unaffected
       if (text.startsWith("/")) {
         yield* runCommand((commands ??= new MemberCommands(room, member)), text);
       } else {
@@ -111,6 +112,6 @@ function* inRoom(input: NetcatInput, room: Room, member: Member, limits: Session
   } catch (error) {
     reason = leaveReason(error, member, log);
   } finally {
-    yield* leaveRoom(room, member, reason, limits.flushTimeoutMs, log);
+    yield* leaveRoom(room, member, allowance, reason, limits.flushTimeoutMs, log);
   }
 }

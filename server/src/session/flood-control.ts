@@ -1,4 +1,5 @@
 import { currentTask, sleep, type Operation } from "../../../shared/src/loop/index.js";
+import type { AddressAllowance } from "../address-budget.js";
 import type { Member } from "../room/member.js";
 import type { SessionLog } from "./log.js";
 
@@ -47,4 +48,14 @@ export class TokenBucket {
     if (this.last !== null) this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.perSecond);
     this.last = now;
   }
+}
+
+/**
+ * Paces one line (a message or a command): the member's own bucket, then its address's share,
+ * which all the address's connections spend from. Only the flooder's reader waits here.
+ */
+export function* paceLine(bucket: TokenBucket, allowance: AddressAllowance): Operation<void> {
+  yield* bucket.take();
+  const waitMs = allowance.reserveLine(currentTask().loop.clock.now());
+  if (waitMs > 0) yield* sleep(waitMs);
 }

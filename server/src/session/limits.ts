@@ -1,4 +1,5 @@
 import type { ErrorEvent } from "../../../shared/src/protocol/index.js";
+import type { AddressAllowance } from "../address-budget.js";
 import type { OutboxLimits } from "../room/outbox.js";
 import type { SessionLog } from "./log.js";
 
@@ -39,6 +40,6 @@ export function lineTooLong(maxLineBytes: number): ErrorEvent {
 
 /** Counts sessions against the server's limits: `opened` at the start, `closed` however it ends. */
 export interface SessionCounter {
-  opened(log: SessionLog, transport: "tcp" | "ws", address: string): void;
-  closed(log: SessionLog, transport: "tcp" | "ws", address: string): void;
+  opened(log: SessionLog, transport: "tcp" | "ws", address: string, allowance: AddressAllowance): void;
+  closed(log: SessionLog, transport: "tcp" | "ws", address: string, allowance: AddressAllowance): void;
 }

@@ -1,5 +1,6 @@
-import { Cancelled, maybeCurrentTask, timeout, type Operation } from "../../../shared/src/loop/index.js";
+import { Cancelled, currentTask, maybeCurrentTask, timeout, type Operation } from "../../../shared/src/loop/index.js";
 import type { ServerEvent } from "../../../shared/src/protocol/index.js";
+import type { AddressAllowance } from "../address-budget.js";
 import type { CommandContext } from "../room/commands.js";
 import type { Member } from "../room/member.js";
 import type { Room } from "../room/room.js";
@@ -19,7 +20,9 @@ import type { SessionLog } from "./log.js";
  * parked under every idle reader (see "Why parks cost no frame" in shared/README.md).
  */
 
-export function* enterRoom(room: Room, member: Member, log: SessionLog): Operation<void> {
+/** Enters the room. A join is a notice to everyone, so it spends from the address's budget like a line. */
+export function* enterRoom(room: Room, member: Member, allowance: AddressAllowance, log: SessionLog): Operation<void> {
+  allowance.charge(currentTask().loop.clock.now());
   log.info("joined");
   yield* room.enter(member);
 }
@@ -56,9 +59,10 @@ export function leaveReason(error: unknown, member: Member, log: SessionLog): st
   return reason;
 }
 
-/** However the read loop ended: leave, and give the outbox a bounded time to flush. */
-export function* leaveRoom(room: Room, member: Member, reason: string, flushTimeoutMs: number, log: SessionLog): Operation<void> {
+/** However the read loop ended: leave (a notice: spent like a join), and give the outbox a bounded time to flush. */
+export function* leaveRoom(room: Room, member: Member, allowance: AddressAllowance, reason: string, flushTimeoutMs: number, log: SessionLog): Operation<void> {
   const outbox = member.outbox;
+  allowance.charge(currentTask().loop.clock.now());
   yield* room.leave(member, reason); // the broadcaster closes the outbox after the last line
   try {
     yield* timeout(flushTimeoutMs, outbox.done()); // let queued lines reach the user

@@ -5,7 +5,8 @@ import { runJsonCommand } from "../room/commands.js";
 import type { Member } from "../room/member.js";
 import { Outbox } from "../room/outbox.js";
 import type { Room } from "../room/room.js";
-import { droppedForFlooding, TokenBucket } from "../session/flood-control.js";
+import type { AddressAllowance } from "../address-budget.js";
+import { droppedForFlooding, paceLine, TokenBucket } from "../session/flood-control.js";
 import { lineTooLong, type SessionLimits } from "../session/limits.js";
 import type { SessionLog } from "../session/log.js";
 import { enterRoom, leaveReason, leaveRoom, leaving, MemberCommands } from "../session/membership.js";
@@ -24,14 +25,14 @@ export interface WsLimits {
  * One WebSocket user: JSON commands in, JSON events out. Like a netcat session, this task is the
  * reader, and the member's outbox writes. The first command must be `join`.
  */
-export function* wsSession(connection: WsConnection, room: Room, limits: SessionLimits, ws: WsLimits, log: SessionLog): Operation<void> {
+export function* wsSession(connection: WsConnection, room: Room, limits: SessionLimits, ws: WsLimits, log: SessionLog, allowance: AddressAllowance): Operation<void> {
   const session = currentTask();
   spawn(keepalive(connection, ws.keepaliveMs, () => session.cancel("no answer to ping")), { name: "keepalive" });
   const outbox = new Outbox(limits.outbox, connection, session);
   const member = yield* chooseName(new WsJoinDialog(connection, ws), room, { outbox, codec: jsonCodec, session }, limits);
   if (member === null) return;
   log.bind({ name: member.name });
-  yield* inRoom(connection, room, member, limits, ws, log);
+  yield* inRoom(connection, room, member, allowance, limits, ws, log);
 }
 
 /** Until a valid `join`: errors go straight back, and the client may try again. */
@@ -66,8 +67,8 @@ class WsJoinDialog implements NameDialog {
 }
 
 /** The member in the room: applies commands until the user quits, the connection closes, or the member is dropped. */
-function* inRoom(connection: WsConnection, room: Room, member: Member, limits: SessionLimits, ws: WsLimits, log: SessionLog): Operation<void> {
-  yield* enterRoom(room, member, log);
+function* inRoom(connection: WsConnection, room: Room, member: Member, allowance: AddressAllowance, limits: SessionLimits, ws: WsLimits, log: SessionLog): Operation<void> {
+  yield* enterRoom(room, member, allowance, log);
   let reason = "connection closed";
   try {
     let bucket: TokenBucket | null = null; // made on the first command: an idle member needs none
@@ -89,7 +90,7 @@ function* inRoom(connection: WsConnection, room: Room, member: Member, limits: S
         yield* room.tell(member, decoded.error);
         continue;
       }
-      yield* (bucket ??= new TokenBucket(limits.linesPerSecond, limits.burst)).take(); // a flooder waits here; everyone else is unaffected
+      yield* paceLine((bucket ??= new TokenBucket(limits.linesPerSecond, limits.burst)), allowance); // a flooder waits here; everyone else is unaffected
       const command = cleaned(decoded.command);
       if ("text" in command && Buffer.byteLength(command.text) > limits.maxLineBytes) {
         yield* room.tell(member, lineTooLong(limits.maxLineBytes));
@@ -109,7 +110,7 @@ function* inRoom(connection: WsConnection, room: Room, member: Member, limits: S
   } catch (error) {
     reason = leaveReason(error, member, log);
   } finally {
-    yield* leaveRoom(room, member, reason, limits.flushTimeoutMs, log);
+    yield* leaveRoom(room, member, allowance, reason, limits.flushTimeoutMs, log);
   }
 }
 

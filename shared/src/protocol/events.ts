@@ -104,6 +104,7 @@ export type ErrorCode =
   | "flooding"
   | "server-full"
   | "too-many-connections"
+  | "throttled"
   | "timeout"
   | "bad-json"
   | "bad-command"

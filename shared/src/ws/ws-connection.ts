@@ -122,9 +122,13 @@ export class WsConnection {
     return this.writeAll([text]);
   }
 
-  /** Sends text frames in order, then parks once while more than the high-water mark is being written. */
+  /**
+   * Sends text frames in order, then parks once while more than the high-water mark is being
+   * written. Once the peer has closed, frames are dropped: it can read no more, and what it sent
+   * before closing may still be read and answered.
+   */
   *writeAll(texts: readonly (string | Buffer)[]): Operation<void> {
-    if (this.closedWith !== null) throw new Error(`the WebSocket is closed (${this.closedWith.code})`);
+    if (this.closedWith !== null) return;
     for (const text of texts) this.sendNow(text);
     while (this.inFlightBytes > this.highWaterBytes && this.closedWith === null) {
       yield this.senders.park(currentTask());
