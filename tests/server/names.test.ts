@@ -1,11 +1,13 @@
 /**
  * Names that cannot pass for others (issue 15), over real sockets: look-alikes of a present
- * member, reserved names by skeleton and prefix.
+ * member, reserved names by skeleton and prefix, and names kept for a key (CHAT_RESERVED_NAMES).
  */
 import { describe, expect, it } from "vitest";
 import type { ErrorEvent, ServerEvent } from "../../shared/src/protocol/index.js";
 import { ChatClient, withServer } from "./chat-client.js";
 import { WsClient } from "./ws-client.js";
+
+const KEY = "the-right-key-1";
 
 /** A netcat client at its name prompt. */
 async function atPrompt(port: number): Promise<ChatClient> {
@@ -102,6 +104,40 @@ describe("reserved names", () => {
       const from = c.lines.length;
       c.send("/nick systern");
       expect(await c.waitFor(/^! /, from)).toBe('! the name "systern" is reserved');
+    });
+  });
+});
+
+describe("names kept for a key (CHAT_RESERVED_NAMES, CHAT_RESERVED_KEY)", () => {
+  it("are granted to a WebSocket join with the key only; never on netcat, without the key or with a wrong one", async () => {
+    await withServer({ reservedNames: ["QuoteBot"], reservedKey: KEY }, async (s) => {
+      const c = await atPrompt(s.port);
+      expect(await answerTo(c, "QuoteBot")).toBe('! the name "QuoteBot" is reserved');
+      expect(await answerTo(c, "QuoteB0t")).toBe('! the name "QuoteB0t" is reserved'); // look-alikes too
+      const ws = await WsClient.open(s.server.wsPort);
+      expect(await joinAnswer(ws, { name: "QuoteBot" })).toEqual(reserved("QuoteBot"));
+      expect(await joinAnswer(ws, { name: "QuoteBot", key: "the-wrong-key" })).toEqual(reserved("QuoteBot"));
+      expect(await joinAnswer(ws, { name: "QuoteBot", key: `${KEY}x` })).toEqual(reserved("QuoteBot"));
+      expect(await joinAnswer(ws, { name: "QuoteBot", key: 42 })).toMatchObject({ type: "error", code: "bad-command" });
+      expect(await joinAnswer(ws, { name: "QuoteBot", key: KEY })).toMatchObject({ type: "welcome", name: "QuoteBot" });
+      // A second client with the key meets the holder: taken, not reserved.
+      const other = await WsClient.open(s.server.wsPort);
+      expect(await joinAnswer(other, { name: "quotebot", key: KEY })).toEqual(taken("the name quotebot is taken"));
+      // Others cannot rename into it; the holder may respell it.
+      expect(await answerTo(c, "carol")).toMatch(/^\* Welcome, carol!/);
+      c.send("/nick Quotebot");
+      expect(await c.waitFor(/^! the name "Quotebot"/)).toBe('! the name "Quotebot" is reserved');
+      ws.send({ type: "nick", name: "Quotebot" });
+      expect(await ws.waitFor((e) => e.type === "renamed")).toMatchObject({ from: "QuoteBot", to: "Quotebot" });
+    });
+  });
+
+  it("without a key configured nobody may take them, whatever key they bring", async () => {
+    await withServer({ reservedNames: ["QuoteBot", "Sage"] }, async (s) => {
+      const ws = await WsClient.open(s.server.wsPort);
+      expect(await joinAnswer(ws, { name: "sage", key: KEY })).toEqual(reserved("sage"));
+      expect(await joinAnswer(ws, { name: "QuoteBot", key: "" })).toEqual(reserved("QuoteBot"));
+      expect(await joinAnswer(ws, { name: "Sagel" })).toMatchObject({ type: "welcome", name: "Sagel" }); // whole names only
     });
   });
 });

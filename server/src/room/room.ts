@@ -4,6 +4,7 @@ import { nameKey, nameSkeleton, validateName } from "../text/index.js";
 import { History } from "./history.js";
 import { joinFrames, Member, type Codec, type Frame } from "./member.js";
 import type { Outbox } from "./outbox.js";
+import { ReservedNames } from "./reserved-names.js";
 
 /** Broadcasts applied before the broadcaster gives the writers a turn. */
 const BROADCAST_BATCH = 1024;
@@ -25,6 +26,14 @@ export interface RoomOptions {
   /** How many broadcasts may wait for the broadcaster before senders wait (backpressure). */
   queueSize?: number;
   now?: () => number;
+  /** Names kept for clients that bring their key (default none). */
+  reserved?: ReservedNames;
+}
+
+/** A name a client asks for, with the key for a reserved name if it has one (WebSocket only). */
+export interface NameOffer {
+  name: string;
+  key?: string;
 }
 
 /**
@@ -46,6 +55,7 @@ export class Room {
   private readonly now: () => number;
   private readonly limits: ServerLimits;
   private readonly joinNotices: boolean;
+  private readonly reserved: ReservedNames;
   /**
    * Events for everyone that the broadcaster has applied but not yet handed out: a *batch*,
    * handed to every outbox at once (empty whenever another task runs).
@@ -65,6 +75,7 @@ export class Room {
     this.now = options.now ?? Date.now;
     this.limits = options.limits;
     this.joinNotices = options.joinNotices ?? true;
+    this.reserved = options.reserved ?? new ReservedNames();
   }
 
   get online(): number {
@@ -77,8 +88,8 @@ export class Room {
   }
 
   /** Takes a name for a new member, or says why not. Call `enter` next. */
-  claim(rawName: string, outbox: Outbox, codec: Codec, session: Task<unknown>): { member: Member } | { error: ErrorEvent } {
-    const checked = this.check(rawName, null);
+  claim(offer: NameOffer, outbox: Outbox, codec: Codec, session: Task<unknown>): { member: Member } | { error: ErrorEvent } {
+    const checked = this.check(offer.name, offer.key, null);
     if (typeof checked !== "string") return { error: checked };
     const member = new Member(checked, outbox, codec, session);
     this.bySkeleton.set(nameSkeleton(checked), member);
@@ -121,7 +132,7 @@ export class Room {
 
   /** Renames a member, or returns why not. */
   *rename(member: Member, rawName: string): Operation<ErrorEvent | null> {
-    const to = this.check(rawName, member);
+    const to = this.check(rawName, undefined, member);
     if (typeof to !== "string") return to;
     const from = member.name;
     if (from === to) return null;
@@ -133,14 +144,17 @@ export class Room {
   }
 
   /**
-   * The cleaned name `renaming` (or a newcomer, when null) may take, or why not: valid, and no
-   * look-alike of anyone else's. A member may always respell its own name (alice to Alice).
+   * The cleaned name `renaming` (or a newcomer, when null) may take, or why not: valid, not kept
+   * for another key, and no look-alike of anyone else's. A member may always respell its own
+   * name (alice to Alice): what it holds is by definition not someone else's.
    */
-  private check(rawName: string, renaming: Member | null): string | ErrorEvent {
+  private check(rawName: string, key: string | undefined, renaming: Member | null): string | ErrorEvent {
     const checked = validateName(rawName);
     if (!checked.ok) return { type: "error", code: "name-invalid", text: checked.reason };
     const name = checked.name;
     const skeleton = nameSkeleton(name);
+    const own = renaming !== null && nameSkeleton(renaming.name) === skeleton;
+    if (!own && this.reserved.refuses(name, key)) return { type: "error", code: "name-invalid", text: `the name "${name}" is reserved` };
     const holder = this.bySkeleton.get(skeleton);
     if (holder === undefined || holder === renaming) return name;
     const text = nameKey(holder.name) === nameKey(name) ? `the name ${name} is taken` : `the name ${name} is too close to ${holder.name}, who is here`;
