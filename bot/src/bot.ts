@@ -16,6 +16,8 @@ export interface QuoteBotOptions {
   /** The server's WebSocket endpoint, e.g. ws://localhost:4001/ws. */
   url: string;
   name: string;
+  /** The key for a name the server keeps for the bot (the server's CHAT_RESERVED_KEY). */
+  key?: string;
   /** Time between two periodic quotes; the first comes one interval after joining. */
   intervalMs: number;
   /** Kept across reconnects, so a reconnect does not start the rotation over. */
@@ -67,10 +69,10 @@ export class QuoteBot {
 
   /** One connection, from connect to its end; returns why it ended. */
   private *attempt(): Operation<string> {
-    const { url, name } = this.options;
+    const { url, name, key } = this.options;
     let link: ChatLink | null;
     try {
-      link = yield* timeout(this.options.joinTimeoutMs ?? 10_000, joinAsBot(url, name));
+      link = yield* timeout(this.options.joinTimeoutMs ?? 10_000, joinAsBot(url, name, key));
     } catch (error) {
       if (error instanceof Cancelled || error instanceof NameRefused) throw error;
       return `cannot join: ${error instanceof Error ? error.message : String(error)}`;

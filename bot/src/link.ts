@@ -12,12 +12,13 @@ export class NameRefused extends Error {
 }
 
 /**
- * Connects to `url` and joins as `name`. Returns null if the name is taken; throws NameRefused if
+ * Connects to `url` and joins as `name`, with `key` if the server keeps that name for the bot (a
+ * wrong key is refused like an invalid name: retrying cannot fix it). Returns null if the name is taken; throws NameRefused if
  * it is invalid, and any other error if the server cannot be reached or closes on us (the
  * connection is closed in every case but success).
  */
-export function* joinAsBot(url: string, name: string): Operation<ChatLink | null> {
-  const result = yield* ChatLink.open(url, name);
+export function* joinAsBot(url: string, name: string, key?: string): Operation<ChatLink | null> {
+  const result = yield* ChatLink.open(url, name, key);
   if (result.ok) return result.link;
   if (result.refusal.code === "name-taken") return null;
   throw new NameRefused(`the server refuses the name ${JSON.stringify(name)}: ${result.refusal.text}`);

@@ -12,8 +12,8 @@ import { loadQuotes, QuoteDeck, QuotesError, type Quote } from "./quotes.js";
 
 function* main(config: BotConfig, quotes: Quote[]): Operation<void> {
   const log = pino({ level: config.logLevel, base: { service: "bot" } });
-  log.info({ config, quotes: quotes.length, pid: process.pid, node: process.version }, "starting");
-  const bot = new QuoteBot({ url: config.chatUrl, name: config.botName, intervalMs: config.intervalMs, deck: new QuoteDeck(quotes) }, log);
+  log.info({ config: { ...config, botKey: config.botKey === undefined ? undefined : "(set)" }, quotes: quotes.length, pid: process.pid, node: process.version }, "starting");
+  const bot = new QuoteBot({ url: config.chatUrl, name: config.botName, key: config.botKey, intervalMs: config.intervalMs, deck: new QuoteDeck(quotes) }, log);
   const running = spawn(bot.run(), { name: "quote bot" });
   // SIGINT (Ctrl-C) or SIGTERM (docker stop): cancel the bot, whose hang-up says `quit`; exit 0.
   const signal = yield* race<string | null>([once<string>(process, "SIGINT"), once<string>(process, "SIGTERM"), ended(running)]);

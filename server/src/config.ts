@@ -1,4 +1,6 @@
 import { isIP } from "node:net";
+import { joinKeyProblem } from "../../shared/src/protocol/index.js";
+import { validateName } from "./text/index.js";
 
 /** The server's settings, from environment variables with defaults, checked at start. */
 export interface ServerConfig {
@@ -20,6 +22,10 @@ export interface ServerConfig {
   connectsPerMinute: number;
   /** Whether "x joined" / "x left" notices are broadcast. */
   joinNotices: boolean;
+  /** Names (and their look-alikes) only a WebSocket join with `reservedKey` may take, e.g. the bot's. */
+  reservedNames: string[];
+  /** The key that grants `reservedNames`; null: nobody may take them. */
+  reservedKey: string | null;
   logLevel: string;
 }
 
@@ -39,6 +45,25 @@ function addresses(env: NodeJS.ProcessEnv, key: string, fallback: string[], prob
   const bad = list.filter((a) => isIP(a) === 0);
   if (bad.length > 0) problems.push(`${key} must be IP addresses separated by commas (or "none"), got ${JSON.stringify(bad.join(","))}`);
   return bad.length > 0 ? fallback : list;
+}
+
+/** A comma-separated list of names, each one a user could otherwise take. */
+function names(env: NodeJS.ProcessEnv, key: string, problems: string[]): string[] {
+  const raw = env[key];
+  if (raw === undefined || raw.trim() === "") return [];
+  const list = raw.split(",").map((n) => n.trim()).filter((n) => n !== "");
+  const bad = list.filter((n) => !validateName(n).ok);
+  if (bad.length > 0) problems.push(`${key} must be names (1 to 24 letters, digits, _ or -, not reserved already) separated by commas, got ${JSON.stringify(bad.join(","))}`);
+  return bad.length > 0 ? [] : list;
+}
+
+/** A key compared with what clients send; unset (or empty) is null. */
+function secret(env: NodeJS.ProcessEnv, key: string, problems: string[]): string | null {
+  const raw = env[key];
+  if (raw === undefined || raw === "") return null;
+  const problem = joinKeyProblem(key, raw);
+  if (problem !== null) problems.push(problem);
+  return problem === null ? raw : null;
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -79,6 +104,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     addressRateLimit: integer(env, "CHAT_ADDRESS_RATE_LIMIT", 20, 0, 1_000_000, problems),
     connectsPerMinute: integer(env, "CHAT_CONNECTS_PER_MINUTE", 30, 0, 1_000_000, problems),
     joinNotices: flag(env, "CHAT_JOIN_NOTICES", true, problems),
+    reservedNames: names(env, "CHAT_RESERVED_NAMES", problems),
+    reservedKey: secret(env, "CHAT_RESERVED_KEY", problems),
     logLevel: env.LOG_LEVEL || "info",
   };
   if (!LOG_LEVELS.includes(config.logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(config.logLevel)}`);

@@ -11,7 +11,7 @@ import { ChatServer } from "./server.js";
 
 function* main(config: ServerConfig): Operation<void> {
   const log = pino({ level: config.logLevel, base: { service: "server" } });
-  log.info({ config, pid: process.pid, node: process.version }, "starting");
+  log.info({ config: { ...config, reservedKey: config.reservedKey === null ? null : "(set)" }, pid: process.pid, node: process.version }, "starting");
   const server = new ChatServer(config, log);
   const running = spawn(server.run(), { name: "chat server" });
   // SIGINT (Ctrl-C) or SIGTERM (docker stop): say goodbye to everyone, flush, exit 0.

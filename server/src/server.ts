@@ -18,6 +18,7 @@ import { HttpEndpoint, listenHttp } from "./ws/http-endpoint.js";
 import { wsSession, type WsLimits } from "./ws/session.js";
 import { netcatSession } from "./netcat/session.js";
 import { textCodec } from "./netcat/text-codec.js";
+import { ReservedNames } from "./room/reserved-names.js";
 import { Room } from "./room/room.js";
 import { DEFAULT_LIMITS, type SessionCounter, type SessionLimits } from "./session/limits.js";
 import { SessionLog } from "./session/log.js";
@@ -50,6 +51,10 @@ export interface ChatServerOptions {
   limits?: Partial<SessionLimits>;
   /** How long a shutdown waits for outboxes to flush before it closes the sockets. */
   shutdownGraceMs?: number;
+  /** Names (and their look-alikes) only a WebSocket join with `reservedKey` may take (default none). */
+  reservedNames?: string[];
+  /** The key that grants `reservedNames`; null or absent: nobody may take them. */
+  reservedKey?: string | null;
 }
 
 /** A WebSocket frame larger than this closes the connection with 1009. */
@@ -105,6 +110,7 @@ export class ChatServer implements SessionCounter {
       historySize: options.historySize,
       joinNotices: options.joinNotices ?? true,
       limits: { maxLineBytes, linesPerSecond, burst, maxNameLength: NAME_MAX_LENGTH },
+      reserved: new ReservedNames(options.reservedNames, options.reservedKey),
     });
   }
 

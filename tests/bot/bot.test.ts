@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
 import { loadQuotes, BUNDLED_QUOTES_FILE, QuoteDeck } from "../../bot/src/quotes.js";
 import type { QuoteBotOptions } from "../../bot/src/bot.js";
+import type { ChatServerOptions } from "../../server/src/server.js";
 import { seededRandom } from "../helpers/seeded-random.js";
 import { ChatClient, startServer, type RunningServer } from "../server/chat-client.js";
 import { linesMatching, messagesFrom, startBot, waitForLines, type RunningBot } from "./helpers.js";
@@ -16,7 +17,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function server(options: { tcpPort?: number; wsPort?: number } = {}): Promise<RunningServer> {
+async function server(options: Partial<ChatServerOptions> = {}): Promise<RunningServer> {
   const running = await startServer(options);
   let stopped = false;
   cleanups.push(() => (stopped ? undefined : running.stop()));
@@ -137,6 +138,25 @@ describe("the quote bot in a real chat room", () => {
     const chat = await server();
     const b = startBot({ url: `ws://127.0.0.1:${chat.server.wsPort}/ws`, name: "admin", intervalMs: 1_000, deck: new QuoteDeck(quotes) });
     await expect(b.done).rejects.toThrow(/the server refuses the name "admin"/);
+  });
+
+  it("joins under a name the server keeps for it, with its key, while nobody else can take it", async () => {
+    const chat = await server({ reservedNames: ["QuoteBot"], reservedKey: "bot-key-for-tests" });
+    const squatter = await ChatClient.open(chat.port);
+    cleanups.push(() => squatter.close());
+    await squatter.until(() => squatter.partial === "Username: ", "the name prompt");
+    squatter.send("QuoteBot");
+    expect(await squatter.waitFor(/^! /)).toBe('! the name "QuoteBot" is reserved');
+    const alice = await user(chat);
+    bot(chat, { key: "bot-key-for-tests" });
+    await alice.waitFor(/^\* QuoteBot joined/);
+    await waitForLines(alice, fromBot, 1);
+  });
+
+  it("gives up (the run fails) when its key is wrong", async () => {
+    const chat = await server({ reservedNames: ["QuoteBot"], reservedKey: "bot-key-for-tests" });
+    const b = startBot({ url: `ws://127.0.0.1:${chat.server.wsPort}/ws`, name: "QuoteBot", key: "not-the-bot-key", intervalMs: 1_000, deck: new QuoteDeck(quotes) });
+    await expect(b.done).rejects.toThrow('the server refuses the name "QuoteBot": the name "QuoteBot" is reserved');
   });
 
   it("leaves the room with quit when stopped", async () => {

@@ -28,6 +28,12 @@ describe("bot configuration", () => {
     }
     expect(() => loadConfig({ CHAT_URL: "not a url" })).toThrow(/CHAT_URL/);
     expect(() => loadConfig({ BOT_NAME: "x".repeat(25) })).toThrow(/BOT_NAME/);
+    expect(() => loadConfig({ BOT_KEY: "short" })).toThrow("BOT_KEY must be 8 to 256 printable ASCII characters without spaces, got 5 characters");
+  });
+
+  it("sends BOT_KEY when set (an empty one is unset)", () => {
+    expect(loadConfig({ BOT_KEY: "k3y-of-the-bot" }).botKey).toBe("k3y-of-the-bot");
+    expect(loadConfig({ BOT_KEY: "" }).botKey).toBeUndefined();
   });
 });
 

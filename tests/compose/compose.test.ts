@@ -35,6 +35,15 @@ describe("docker-compose.yml as npm start reads it", () => {
     expect(bot?.environment.CHAT_URL).toBe("ws://server:5001/ws");
     expect(bot?.environment.LOG_LEVEL).toBe("debug");
   });
+
+  it("keeps the bot's name for the bot: one key, LOOPCHAT_BOT_KEY, for the server and the bot, with a development default", () => {
+    const [server, bot] = loadCompose(composeFile, {});
+    expect(server?.environment).toMatchObject({ CHAT_RESERVED_NAMES: "QuoteBot", CHAT_RESERVED_KEY: "loopchat-dev-bot-key" });
+    expect(bot?.environment).toMatchObject({ BOT_NAME: "QuoteBot", BOT_KEY: "loopchat-dev-bot-key" });
+    const [server2, bot2] = loadCompose(composeFile, { LOOPCHAT_BOT_KEY: "a-key-of-our-own", BOT_NAME: "Sage" });
+    expect(server2?.environment).toMatchObject({ CHAT_RESERVED_NAMES: "Sage", CHAT_RESERVED_KEY: "a-key-of-our-own" });
+    expect(bot2?.environment).toMatchObject({ BOT_NAME: "Sage", BOT_KEY: "a-key-of-our-own" });
+  });
 });
 
 describe("the production layout: compose services as plain processes on a production install", () => {

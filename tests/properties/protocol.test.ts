@@ -29,6 +29,8 @@ const COMMAND_FIELDS = {
   users: [],
   quit: [],
 } as const satisfies Record<ClientCommand["type"], readonly string[]>;
+/** The optional string field of a command, if it has one. */
+const OPTIONAL_FIELD: Partial<Record<ClientCommand["type"], string>> = { join: "key", quit: "reason" };
 const COMMAND_TYPES = Object.keys(COMMAND_FIELDS) as ClientCommand["type"][];
 const EVENT_TYPES: readonly ServerEvent["type"][] = ["message", "action", "joined", "left", "renamed", "private", "welcome", "users", "info", "error", "shutdown"];
 const UNLIMITED = Number.MAX_SAFE_INTEGER;
@@ -40,7 +42,7 @@ const textArb = fc.oneof(
 );
 /** Keys that trip naive object handling, plus the command fields and random keys. */
 const keyArb = fc.oneof(
-  fc.constantFrom("type", "name", "text", "to", "reason", "__proto__", "constructor", "toString", "hasOwnProperty", "valueOf"),
+  fc.constantFrom("type", "name", "text", "to", "reason", "key", "__proto__", "constructor", "toString", "hasOwnProperty", "valueOf"),
   fc.string({ maxLength: 8 }),
 );
 const jsonValueArb = fc.jsonValue({ maxDepth: 2 });
@@ -59,7 +61,7 @@ function objectText(entries: readonly (readonly [string, unknown])[]): string {
 const commandTextArb = fc
   .tuple(
     fc.oneof({ weight: 4, arbitrary: fc.constantFrom<unknown>(...COMMAND_TYPES) }, { weight: 1, arbitrary: fc.constantFrom<unknown>("JOIN", "help", "__proto__", "toString", "", 1, null) }),
-    fc.array(fc.tuple(fc.constantFrom("name", "text", "to", "reason"), fieldValueArb), { maxLength: 4 }),
+    fc.array(fc.tuple(fc.constantFrom("name", "text", "to", "reason", "key"), fieldValueArb), { maxLength: 4 }),
     fc.array(fc.tuple(keyArb, jsonValueArb), { maxLength: 3 }),
     fc.boolean(),
   )
@@ -72,13 +74,14 @@ const commandTextArb = fc
 const validCommandTextArb = fc
   .tuple(
     fc.constantFrom(...COMMAND_TYPES),
-    fc.record({ name: textArb, text: textArb, to: textArb, reason: textArb }),
+    fc.record({ name: textArb, text: textArb, to: textArb, reason: textArb, key: textArb }),
     fc.boolean(),
     fc.array(fc.tuple(fc.constantFrom("__proto__", "constructor", "toString", "colour", "id", ""), jsonValueArb), { maxLength: 3 }),
   )
-  .map(([type, values, withReason, extras]) => {
+  .map(([type, values, withOptional, extras]) => {
     const fields: [string, unknown][] = COMMAND_FIELDS[type].map((f) => [f, values[f]]);
-    if (type === "quit" && withReason) fields.push(["reason", values.reason]);
+    const optional = OPTIONAL_FIELD[type] as keyof typeof values | undefined;
+    if (optional !== undefined && withOptional) fields.push([optional, values[optional]]);
     return objectText([["type", type], ...extras, ...fields]);
   });
 
@@ -109,10 +112,11 @@ function expectedOutcome(raw: string): { ok: true; command: Record<string, unkno
     if (typeof v !== "string") return { ok: false, code: "bad-command" };
     command[field] = v;
   }
-  if (type === "quit" && fields.has("reason")) {
-    const reason = fields.get("reason");
-    if (typeof reason !== "string") return { ok: false, code: "bad-command" };
-    command.reason = reason;
+  const optional = OPTIONAL_FIELD[type as ClientCommand["type"]];
+  if (optional !== undefined && fields.has(optional)) {
+    const v = fields.get(optional);
+    if (typeof v !== "string") return { ok: false, code: "bad-command" };
+    command[optional] = v;
   }
   return { ok: true, command };
 }
@@ -145,7 +149,7 @@ describe("decodeClientCommand properties", () => {
     );
   });
 
-  it("agrees with the documented rules: known type, required string fields, optional string reason for quit, unknown fields dropped", () => {
+  it("agrees with the documented rules: known type, required string fields, optional string reason for quit and key for join, unknown fields dropped", () => {
     fc.assert(
       fc.property(rawArb, (raw) => {
         const decoded = decodeClientCommand(raw, UNLIMITED);
@@ -160,6 +164,7 @@ describe("decodeClientCommand properties", () => {
   it("decodes every encoded command back to itself", () => {
     const commandArb: fc.Arbitrary<ClientCommand> = fc.oneof(
       textArb.map((name) => ({ type: "join" as const, name })),
+      fc.tuple(textArb, textArb).map(([name, key]) => ({ type: "join" as const, name, key })),
       textArb.map((text) => ({ type: "say" as const, text })),
       textArb.map((text) => ({ type: "me" as const, text })),
       textArb.map((name) => ({ type: "nick" as const, name })),

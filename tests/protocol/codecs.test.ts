@@ -82,6 +82,8 @@ describe("decodeClientCommand: validation at the boundary", () => {
     expect(decode('{"type":"users"}')).toEqual({ ok: true, command: { type: "users" } });
     expect(decode('{"type":"quit","reason":"bye"}')).toEqual({ ok: true, command: { type: "quit", reason: "bye" } });
     expect(decode('{"type":"quit"}')).toEqual({ ok: true, command: { type: "quit" } });
+    expect(decode('{"type":"join","name":"QuoteBot","key":"s3cret-key"}')).toEqual({ ok: true, command: { type: "join", name: "QuoteBot", key: "s3cret-key" } });
+    expect(decode('{"type":"nick","name":"bob","key":"s3cret-key"}')).toEqual({ ok: true, command: { type: "nick", name: "bob" } }); // only a join carries a key
   });
 
   it("gives a coded error for malformed JSON, wrong shapes, unknown types and oversize input", () => {
@@ -99,6 +101,7 @@ describe("decodeClientCommand: validation at the boundary", () => {
     expect(code('{"type":"say","text":42}')).toBe("bad-command");
     expect(code('{"type":"msg","to":"bob"}')).toBe("bad-command");
     expect(code('{"type":"quit","reason":{}}')).toBe("bad-command");
+    expect(code('{"type":"join","name":"bot","key":42}')).toBe("bad-command");
     expect(code(JSON.stringify({ type: "say", text: "x".repeat(5000) }))).toBe("too-large");
   });
 

@@ -20,6 +20,8 @@ describe("configuration", () => {
       addressRateLimit: 20,
       connectsPerMinute: 30,
       joinNotices: true,
+      reservedNames: [],
+      reservedKey: null,
       logLevel: "info",
     });
     expect(loadConfig({ CHAT_RATE_LIMIT: "0", CHAT_JOIN_NOTICES: "0", CHAT_MAX_CLIENTS: "20000" })).toMatchObject({ rateLimit: 0, joinNotices: false, maxClients: 20_000 });
@@ -29,6 +31,14 @@ describe("configuration", () => {
     expect(() => loadConfig({ CHAT_CONNECTS_PER_MINUTE: "-3" })).toThrow('CHAT_CONNECTS_PER_MINUTE must be a whole number from 0 to 1000000, got "-3"');
     expect(() => loadConfig({ CHAT_LIMIT_EXEMPT: "127.0.0.1,localhost" })).toThrow('CHAT_LIMIT_EXEMPT must be IP addresses separated by commas (or "none"), got "localhost"');
     expect(() => loadConfig({ CHAT_JOIN_NOTICES: "yes" })).toThrow('CHAT_JOIN_NOTICES must be 1 or 0 (true or false), got "yes"');
+    expect(loadConfig({ CHAT_RESERVED_NAMES: " QuoteBot, Sage-2 ", CHAT_RESERVED_KEY: "k3y-of-the-bot" })).toMatchObject({ reservedNames: ["QuoteBot", "Sage-2"], reservedKey: "k3y-of-the-bot" });
+    expect(loadConfig({ CHAT_RESERVED_NAMES: "", CHAT_RESERVED_KEY: "" })).toMatchObject({ reservedNames: [], reservedKey: null });
+    expect(() => loadConfig({ CHAT_RESERVED_NAMES: "QuoteBot,Quote Bot,admin" })).toThrow(
+      'CHAT_RESERVED_NAMES must be names (1 to 24 letters, digits, _ or -, not reserved already) separated by commas, got "Quote Bot,admin"',
+    );
+    // The key is never echoed: start-up errors end up in logs.
+    expect(() => loadConfig({ CHAT_RESERVED_KEY: "short" })).toThrow("CHAT_RESERVED_KEY must be 8 to 256 printable ASCII characters without spaces, got 5 characters");
+    expect(() => loadConfig({ CHAT_RESERVED_KEY: "with a space" })).toThrow(/^CHAT_RESERVED_KEY must be .*, got a space or a character outside printable ASCII$/);
     expect(() => loadConfig({ CHAT_TCP_PORT: "70000", CHAT_HISTORY: "-1", LOG_LEVEL: "loud" })).toThrow(
       /CHAT_TCP_PORT must be a whole number from 0 to 65535, got "70000"; CHAT_HISTORY .*; LOG_LEVEL must be one of/,
     );

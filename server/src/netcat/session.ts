@@ -3,7 +3,7 @@ import type { ErrorEvent } from "../../../shared/src/protocol/index.js";
 import { runCommand } from "../room/commands.js";
 import type { Member } from "../room/member.js";
 import { Outbox } from "../room/outbox.js";
-import type { Room } from "../room/room.js";
+import type { NameOffer, Room } from "../room/room.js";
 import type { AddressAllowance } from "../address-budget.js";
 import { droppedForFlooding, paceLine, TokenBucket } from "../session/flood-control.js";
 import { lineTooLong, type SessionCounter, type SessionLimits } from "../session/limits.js";
@@ -46,12 +46,12 @@ class NetcatNameDialog implements NameDialog {
     private readonly input: NetcatInput,
   ) {}
 
-  *offer(): Operation<string | ErrorEvent | null | undefined> {
+  *offer(): Operation<NameOffer | ErrorEvent | null | undefined> {
     yield* this.connection.writer.write("Username: "); // no newline: the cursor waits after the prompt
     const line = yield* this.input.next();
     if (line === null) return null;
     if ("tooLong" in line) return { type: "error", code: "name-invalid", text: "a name is 1 to 24 characters" };
-    return isBlank(line.text) ? undefined : line.text;
+    return isBlank(line.text) ? undefined : { name: line.text }; // no key: a typed line cannot carry one
   }
 
   refuse(error: ErrorEvent): Operation<void> {

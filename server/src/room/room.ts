@@ -1,9 +1,10 @@
 import { Queue, yieldNow, type Operation, type Task } from "../../../shared/src/loop/index.js";
 import { PROTOCOL_VERSION, type ErrorEvent, type RoomEvent, type ServerEvent, type ServerLimits } from "../../../shared/src/protocol/index.js";
-import { nameKey, validateName } from "../text/index.js";
+import { nameKey, nameSkeleton, validateName } from "../text/index.js";
 import { History } from "./history.js";
 import { joinFrames, Member, type Codec, type Frame } from "./member.js";
 import type { Outbox } from "./outbox.js";
+import { ReservedNames } from "./reserved-names.js";
 
 /** Broadcasts applied before the broadcaster gives the writers a turn. */
 const BROADCAST_BATCH = 1024;
@@ -25,6 +26,14 @@ export interface RoomOptions {
   /** How many broadcasts may wait for the broadcaster before senders wait (backpressure). */
   queueSize?: number;
   now?: () => number;
+  /** Names kept for clients that bring their key (default none). */
+  reserved?: ReservedNames;
+}
+
+/** A name a client asks for, with the key for a reserved name if it has one (WebSocket only). */
+export interface NameOffer {
+  name: string;
+  key?: string;
 }
 
 /**
@@ -34,8 +43,11 @@ export interface RoomOptions {
  * outbox, so all members see the same events in the same order.
  */
 export class Room {
-  /** Claimed names (lower-cased key), including members still on their way in. */
-  private readonly byName = new Map<string, Member>();
+  /**
+   * Claimed names by skeleton (`nameSkeleton`), including members still on their way in: one
+   * map both refuses look-alikes and finds a name (whose letters are then compared exactly).
+   */
+  private readonly bySkeleton = new Map<string, Member>();
   /** Members receiving broadcasts, in joining order. */
   private readonly present = new Set<Member>();
   private readonly queue: Queue<Broadcast>;
@@ -43,6 +55,7 @@ export class Room {
   private readonly now: () => number;
   private readonly limits: ServerLimits;
   private readonly joinNotices: boolean;
+  private readonly reserved: ReservedNames;
   /**
    * Events for everyone that the broadcaster has applied but not yet handed out: a *batch*,
    * handed to every outbox at once (empty whenever another task runs).
@@ -62,6 +75,7 @@ export class Room {
     this.now = options.now ?? Date.now;
     this.limits = options.limits;
     this.joinNotices = options.joinNotices ?? true;
+    this.reserved = options.reserved ?? new ReservedNames();
   }
 
   get online(): number {
@@ -74,20 +88,11 @@ export class Room {
   }
 
   /** Takes a name for a new member, or says why not. Call `enter` next. */
-  claim(
-    rawName: string,
-    outbox: Outbox,
-    codec: Codec,
-    session: Task<unknown>,
-  ): { member: Member } | { error: ErrorEvent } {
-    const checked = validateName(rawName);
-    if (!checked.ok) return { error: { type: "error", code: "name-invalid", text: checked.reason } };
-    const key = nameKey(checked.name);
-    if (this.byName.has(key)) {
-      return { error: { type: "error", code: "name-taken", text: `the name ${checked.name} is taken` } };
-    }
-    const member = new Member(checked.name, outbox, codec, session);
-    this.byName.set(key, member);
+  claim(offer: NameOffer, outbox: Outbox, codec: Codec, session: Task<unknown>): { member: Member } | { error: ErrorEvent } {
+    const checked = this.check(offer.name, offer.key, null);
+    if (typeof checked !== "string") return { error: checked };
+    const member = new Member(checked, outbox, codec, session);
+    this.bySkeleton.set(nameSkeleton(checked), member);
     return { member };
   }
 
@@ -109,8 +114,9 @@ export class Room {
 
   /** A private message; false (and nothing sent) if nobody has that name. */
   *whisper(member: Member, toName: string, text: string): Operation<boolean> {
-    const target = this.byName.get(nameKey(toName));
-    if (target === undefined || !this.present.has(target)) return false;
+    // Exact letters (in any case): `/msg a1ice` must not reach alice.
+    const target = this.bySkeleton.get(nameSkeleton(toName));
+    if (target === undefined || nameKey(target.name) !== nameKey(toName) || !this.present.has(target)) return false;
     const event: RoomEvent = { type: "private", from: member.name, to: target.name, text, at: this.now() };
     yield* this.queue.put({ op: "to members", event, to: target === member ? [member] : [member, target] });
     return true;
@@ -126,20 +132,33 @@ export class Room {
 
   /** Renames a member, or returns why not. */
   *rename(member: Member, rawName: string): Operation<ErrorEvent | null> {
+    const to = this.check(rawName, undefined, member);
+    if (typeof to !== "string") return to;
+    const from = member.name;
+    if (from === to) return null;
+    this.bySkeleton.delete(nameSkeleton(from));
+    this.bySkeleton.set(nameSkeleton(to), member);
+    member.name = to;
+    yield* this.queue.put({ op: "to everyone", event: { type: "renamed", from, to, at: this.now() } });
+    return null;
+  }
+
+  /**
+   * The cleaned name `renaming` (or a newcomer, when null) may take, or why not: valid, not kept
+   * for another key, and no look-alike of anyone else's. A member may always respell its own
+   * name (alice to Alice): what it holds is by definition not someone else's.
+   */
+  private check(rawName: string, key: string | undefined, renaming: Member | null): string | ErrorEvent {
     const checked = validateName(rawName);
     if (!checked.ok) return { type: "error", code: "name-invalid", text: checked.reason };
-    const key = nameKey(checked.name);
-    const holder = this.byName.get(key);
-    if (holder !== undefined && holder !== member) {
-      return { type: "error", code: "name-taken", text: `the name ${checked.name} is taken` };
-    }
-    const from = member.name;
-    if (from === checked.name) return null;
-    this.byName.delete(nameKey(from));
-    this.byName.set(key, member);
-    member.name = checked.name;
-    yield* this.queue.put({ op: "to everyone", event: { type: "renamed", from, to: checked.name, at: this.now() } });
-    return null;
+    const name = checked.name;
+    const skeleton = nameSkeleton(name);
+    const own = renaming !== null && nameSkeleton(renaming.name) === skeleton;
+    if (!own && this.reserved.refuses(name, key)) return { type: "error", code: "name-invalid", text: `the name "${name}" is reserved` };
+    const holder = this.bySkeleton.get(skeleton);
+    if (holder === undefined || holder === renaming) return name;
+    const text = nameKey(holder.name) === nameKey(name) ? `the name ${name} is taken` : `the name ${name} is too close to ${holder.name}, who is here`;
+    return { type: "error", code: "name-taken", text };
   }
 
   /**
@@ -165,7 +184,7 @@ export class Room {
 
   /** Every member's outbox gets a last `event` and is closed (server shutdown). */
   announceAndClose(event: ServerEvent): void {
-    for (const member of this.byName.values()) {
+    for (const member of this.bySkeleton.values()) {
       member.outbox.force(member.codec.encode(event));
       member.outbox.close();
     }
@@ -173,7 +192,7 @@ export class Room {
 
   /** Waits until every member's outbox is done: closed, and everything sent or given up. */
   *outboxesDone(): Operation<void> {
-    for (const member of [...this.byName.values()]) yield* member.outbox.done();
+    for (const member of [...this.bySkeleton.values()]) yield* member.outbox.done();
   }
 
   private apply(b: Broadcast): void {
@@ -209,7 +228,7 @@ export class Room {
         // everything queued for them before it (so a "/users" just before "/quit" is answered).
         const member = b.member;
         if (member.kickedFor !== null) this.counters.drops.set(member.kickedFor, (this.counters.drops.get(member.kickedFor) ?? 0) + 1);
-        if (this.byName.get(nameKey(member.name)) === member) this.byName.delete(nameKey(member.name));
+        if (this.bySkeleton.get(nameSkeleton(member.name)) === member) this.bySkeleton.delete(nameSkeleton(member.name));
         if (!this.present.has(member)) {
           member.outbox.close(); // never in the room, or already gone: nothing of the batch is theirs
           return;

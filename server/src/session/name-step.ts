@@ -2,16 +2,17 @@ import { timeout, TimeoutError, type Operation, type Task } from "../../../share
 import type { ErrorEvent } from "../../../shared/src/protocol/index.js";
 import type { Codec, Member } from "../room/member.js";
 import type { Outbox } from "../room/outbox.js";
-import type { Room } from "../room/room.js";
+import type { NameOffer, Room } from "../room/room.js";
 import type { SessionLimits } from "./limits.js";
 
 /** How one transport asks a new client for its name, and answers. */
 export interface NameDialog {
   /**
-   * The next name the client offers: a string, an error to tell it (bad input), `undefined` for
-   * input that counts as a try but needs no answer (a blank line), or null if it left.
+   * The next name the client offers (with a key, if the transport carries one), an error to tell
+   * it (bad input), `undefined` for input that counts as a try but needs no answer (a blank
+   * line), or null if it left.
    */
-  offer(): Operation<string | ErrorEvent | null | undefined>;
+  offer(): Operation<NameOffer | ErrorEvent | null | undefined>;
   /** Tells the client why it cannot have that name; it may try again. */
   refuse(error: ErrorEvent): Operation<void>;
   /** It has used up its tries: tells it so (it is then dropped). */
@@ -54,7 +55,7 @@ function* offerUntilClaimed(
     const offered = yield* dialog.offer();
     if (offered === null) return null;
     if (offered === undefined) continue;
-    if (typeof offered !== "string") {
+    if ("type" in offered) {
       yield* dialog.refuse(offered);
       continue;
     }

@@ -4,7 +4,7 @@ import type { WsConnection } from "../../../shared/src/ws/index.js";
 import { runJsonCommand } from "../room/commands.js";
 import type { Member } from "../room/member.js";
 import { Outbox } from "../room/outbox.js";
-import type { Room } from "../room/room.js";
+import type { NameOffer, Room } from "../room/room.js";
 import type { AddressAllowance } from "../address-budget.js";
 import { droppedForFlooding, paceLine, TokenBucket } from "../session/flood-control.js";
 import { lineTooLong, type SessionLimits } from "../session/limits.js";
@@ -42,13 +42,13 @@ class WsJoinDialog implements NameDialog {
     private readonly ws: WsLimits,
   ) {}
 
-  *offer(): Operation<string | ErrorEvent | null | undefined> {
+  *offer(): Operation<NameOffer | ErrorEvent | null | undefined> {
     const frame = yield* this.connection.receive();
     if (frame === null) return null;
     const decoded = decodeClientCommand(frame, this.ws.maxCommandBytes);
     if (!decoded.ok) return decoded.error;
     if (decoded.command.type !== "join") return { type: "error", code: "not-joined", text: 'send {"type":"join","name":"..."} first' };
-    return decoded.command.name;
+    return { name: decoded.command.name, key: decoded.command.key };
   }
 
   refuse(error: ErrorEvent): Operation<void> {

@@ -9,7 +9,8 @@ import type { ErrorEvent } from "./events.js";
 export const PROTOCOL_VERSION = 1;
 
 export type ClientCommand =
-  | { type: "join"; name: string }
+  /** `key`: granted a name the server keeps for a particular client (e.g. the bot's). */
+  | { type: "join"; name: string; key?: string }
   | { type: "say"; text: string }
   | { type: "me"; text: string }
   | { type: "nick"; name: string }
@@ -27,6 +28,12 @@ const STRING_FIELDS: Record<ClientCommand["type"], readonly string[]> = {
   msg: ["to", "text"],
   users: [],
   quit: [],
+};
+
+/** The one optional string field a command may carry, if any. */
+const OPTIONAL_STRING_FIELDS: Partial<Record<ClientCommand["type"], string>> = {
+  join: "key",
+  quit: "reason",
 };
 
 function fail(code: ErrorEvent["code"], text: string): Decoded {
@@ -54,13 +61,14 @@ export function decodeClientCommand(raw: string, maxBytes: number): Decoded {
   for (const field of required) {
     if (typeof fields[field] !== "string") return fail("bad-command", `"${type}" needs a string field "${field}"`);
   }
-  if (type === "quit" && fields.reason !== undefined && typeof fields.reason !== "string") {
-    return fail("bad-command", '"quit" takes an optional string field "reason"');
+  const optional = OPTIONAL_STRING_FIELDS[type as ClientCommand["type"]];
+  if (optional !== undefined && fields[optional] !== undefined && typeof fields[optional] !== "string") {
+    return fail("bad-command", `"${type}" takes an optional string field "${optional}"`);
   }
   // Copy only the known fields: unknown ones are ignored, never passed on.
   const command: Record<string, unknown> = { type };
   for (const field of required) command[field] = fields[field];
-  if (type === "quit" && typeof fields.reason === "string") command.reason = fields.reason;
+  if (optional !== undefined && typeof fields[optional] === "string") command[optional] = fields[optional];
   return { ok: true, command: command as ClientCommand };
 }
 

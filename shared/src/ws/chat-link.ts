@@ -27,14 +27,15 @@ export class ChatLink {
   ) {}
 
   /**
-   * Connects to `url` and joins as `name`: the link and its welcome, or the server's refusal of
-   * the name (the connection is then closed). Throws if the server cannot be reached or hangs up.
+   * Connects to `url` and joins as `name` (with `key`, for a name the server keeps for its
+   * holder): the link and its welcome, or the server's refusal of the name (the connection is
+   * then closed). Throws if the server cannot be reached or hangs up.
    */
-  static *open(url: string, name: string): Operation<JoinResult> {
+  static *open(url: string, name: string, key?: string): Operation<JoinResult> {
     const connection = yield* WsConnection.connect(url);
     let joined = false;
     try {
-      yield* connection.write(encodeClientCommand({ type: "join", name }));
+      yield* connection.write(encodeClientCommand(key === undefined ? { type: "join", name } : { type: "join", name, key }));
       for (;;) {
         const raw = yield* connection.receive();
         if (raw === null) throw new Error(`the server closed the connection before the welcome (${describeClose(connection)})`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { NAME_MAX_LENGTH, RESERVED_NAMES, nameKey, validateName } from "../../../server/src/text/index.js";
+import { NAME_MAX_LENGTH, RESERVED_NAMES, nameKey, nameSkeleton, validateName } from "../../../server/src/text/index.js";
 
 describe("validateName", () => {
   it.each(["alice", "Bob", "x", "user_42", "zero-cool", "A-b_C-9", "_", "a".repeat(24)])("accepts %j", (name) => {
@@ -27,6 +27,17 @@ describe("validateName", () => {
     ["server", 'the name "server" is reserved'],
     ["SYSTEM", 'the name "SYSTEM" is reserved'],
     [" Server ", 'the name "Server" is reserved'],
+    // Reserved by skeleton (look-alikes) and, for all but root, by prefix.
+    ["adm1n", 'the name "adm1n" is reserved'],
+    ["Admin2", 'the name "Admin2" is reserved'],
+    ["adm1nistrator", 'the name "adm1nistrator" is reserved'],
+    ["server_", 'the name "server_" is reserved'],
+    ["server2", 'the name "server2" is reserved'],
+    ["SYSTEM-bot", 'the name "SYSTEM-bot" is reserved'],
+    ["L00PCHAT", 'the name "L00PCHAT" is reserved'],
+    ["rnoderator", 'the name "rnoderator" is reserved'],
+    ["0perat0r_42", 'the name "0perat0r_42" is reserved'],
+    ["R00T", 'the name "R00T" is reserved'],
   ])("refuses %j with a reason", (raw, reason) => {
     expect(validateName(raw)).toEqual({ ok: false, reason });
   });
@@ -40,13 +51,32 @@ describe("validateName", () => {
     }
   });
 
-  it("allows names that merely contain a reserved word", () => {
-    expect(validateName("server2").ok).toBe(true);
-    expect(validateName("my-system").ok).toBe(true);
+  it("allows names that contain a reserved word after their start, and names that merely start with root", () => {
+    for (const name of ["my-system", "the_server", "sysadmin", "rooted", "root-beer", "5ystem", "servo", "admiral", "mod", "op"]) {
+      expect(validateName(name), name).toEqual({ ok: true, name });
+    }
   });
 
   it("uses the documented maximum", () => {
     expect(NAME_MAX_LENGTH).toBe(24);
+  });
+});
+
+describe("nameSkeleton", () => {
+  it("folds case and the look-alikes of its table into one spelling", () => {
+    expect(nameSkeleton("alice")).toBe("allce");
+    for (const lookAlike of ["aIice", "a1ice", "ALICE", "AlIcE", "alIce", "a1lce"]) expect(nameSkeleton(lookAlike), lookAlike).toBe(nameSkeleton("alice"));
+    expect(nameSkeleton("rnallory")).toBe(nameSkeleton("mallory"));
+    expect(nameSkeleton("vvalter")).toBe(nameSkeleton("Walter"));
+    expect(nameSkeleton("c1ave")).toBe(nameSkeleton("dave"));
+    expect(nameSkeleton("b0b")).toBe(nameSkeleton("BOB"));
+    expect(nameSkeleton("vvv")).toBe(nameSkeleton("vw")); // wherever the look-alike stands
+  });
+
+  it("keeps apart what its table does not join", () => {
+    for (const [a, b] of [["alice", "alice_"], ["bob", "bop"], ["sam", "5am"], ["a-b", "a_b"], ["zed", "2ed"], ["ben", "8en"], ["carol", "karol"]]) {
+      expect(nameSkeleton(a as string), `${a} / ${b}`).not.toBe(nameSkeleton(b as string));
+    }
   });
 });
 
