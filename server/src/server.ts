@@ -75,7 +75,7 @@ export class ChatServer implements SessionCounter {
   private readonly byTransport = { tcp: 0, ws: 0 };
   private readonly perAddress: AddressLimit;
   private nextConnectionId = 1;
-  /** Connections refused, by error code ("server-full", "too-many-connections"). */
+  /** Connections refused, by reason ("server-full", "too-many-connections", "wrong-protocol"). */
   private readonly refused = new Map<string, number>();
 
   constructor(
@@ -159,7 +159,7 @@ export class ChatServer implements SessionCounter {
     const log = new SessionLog(this.log, { conn: this.nextConnectionId++, transport: "tcp", remote: connection.peer });
     const refusal = this.refusal(log, connection.address);
     if (refusal !== null) return refuseTcp(connection, refusal);
-    return netcatSession(connection, this.room, this.limits, log, this);
+    return netcatSession(connection, this.room, this.limits, log, this, this.wsPort);
   }
 
   /** One WebSocket connection: the same limits, counted together with TCP. */
@@ -201,8 +201,12 @@ export class ChatServer implements SessionCounter {
   }
 
   private refuse(refusal: ErrorEvent): ErrorEvent {
-    this.refused.set(refusal.code, (this.refused.get(refusal.code) ?? 0) + 1);
+    this.turnedAway(refusal.code);
     return refusal;
+  }
+
+  turnedAway(reason: string): void {
+    this.refused.set(reason, (this.refused.get(reason) ?? 0) + 1);
   }
 
   /** A session starts: counted against maxClients and its address's limit. */
