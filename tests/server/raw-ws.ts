@@ -65,10 +65,11 @@ export class RawWs {
 
   /** Connects, upgrades to a WebSocket at /ws, checks the server's accept key. */
   /** `early`: frames written right behind the upgrade request, in the same write. */
-  static open(port: number, options: { autoPong?: boolean; early?: Buffer } = {}): Promise<RawWs> {
+  /** `halfOpen`: our side of TCP stays open when the server closes its own (a peer that never hangs up). */
+  static open(port: number, options: { autoPong?: boolean; early?: Buffer; halfOpen?: boolean } = {}): Promise<RawWs> {
     return new Promise((resolve, reject) => {
       const key = Buffer.from("hostile-ws-tests").toString("base64");
-      const socket = connect({ host: "127.0.0.1", port }, () => {
+      const socket = connect({ host: "127.0.0.1", port, allowHalfOpen: options.halfOpen ?? false }, () => {
         socket.write(
           `GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
             `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n` +
@@ -97,7 +98,7 @@ export class RawWs {
   }
 
   /** Opens and joins as `name`; resolves once the welcome arrived. */
-  static async join(port: number, name: string, options: { autoPong?: boolean } = {}): Promise<RawWs> {
+  static async join(port: number, name: string, options: { autoPong?: boolean; halfOpen?: boolean } = {}): Promise<RawWs> {
     const ws = await RawWs.open(port, options);
     ws.send(OP.text, JSON.stringify({ type: "join", name }));
     await ws.until(() => ws.events.some((e) => e.type === "welcome"), `${name}'s welcome`);

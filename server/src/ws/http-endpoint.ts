@@ -55,7 +55,7 @@ export class HttpEndpoint {
         // Wrapped at once, not when the accept loop gets to it: a client's first frames (its
         // join) may arrive before then, and ws drops a 'message' nobody listens to.
         const { maxQueuedFrames } = this.options;
-        this.accepted.tryPut(new WsConnection(ws, this.loop, { highWaterBytes: 64 * 1024, maxQueuedFrames, peer, address }));
+        this.accepted.tryPut(new WsConnection(ws, this.loop, { highWaterBytes: 64 * 1024, maxQueuedFrames, peer, address, transport: socket }));
       });
     });
   }
