@@ -1,3 +1,5 @@
+import { request, type IncomingHttpHeaders } from "node:http";
+import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
 import { ChatClient, withServer } from "./chat-client.js";
 import { clientFrame, OP, RawWs } from "./raw-ws.js";
@@ -33,6 +35,101 @@ describe("a WebSocket member whose close frame arrives", () => {
       dana.socket.destroy();
       dana2.close();
       alice.close();
+    });
+  });
+});
+
+interface HttpAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+function http(port: number, method: string, path: string): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path, method, agent: false }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (body += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** The raw bytes of a whole answer (the server closes after it): HEAD's "no body" seen on the wire. */
+function rawAnswer(port: number, requestText: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = "";
+    const socket = connect({ host: "127.0.0.1", port }, () => socket.write(requestText));
+    socket.setEncoding("latin1");
+    socket.on("data", (chunk: string) => (text += chunk));
+    socket.on("end", () => resolve(text));
+    socket.on("error", reject);
+  });
+}
+
+describe("the HTTP port's manners", () => {
+  it("/ws without an upgrade: 426 Upgrade Required, with Upgrade: websocket", async () => {
+    await withServer({}, async (s) => {
+      for (const method of ["GET", "POST"]) {
+        const answer = await http(s.server.wsPort, method, "/ws");
+        expect(answer.status).toBe(426);
+        expect(answer.headers.upgrade).toBe("websocket");
+      }
+    });
+  });
+
+  it("/healthz, /metrics and /loop: 405 with Allow: GET, HEAD for other methods; HEAD gives the headers and no body", async () => {
+    await withServer({}, async (s) => {
+      const port = s.server.wsPort;
+      for (const path of ["/healthz", "/metrics", "/loop"]) {
+        for (const method of ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"]) {
+          const answer = await http(port, method, path);
+          expect([path, method, answer.status, answer.headers.allow]).toEqual([path, method, 405, "GET, HEAD"]);
+        }
+        const get = await http(port, "GET", path);
+        const head = await http(port, "HEAD", path);
+        expect([path, head.status, head.headers["content-type"], head.body]).toEqual([path, 200, get.headers["content-type"], ""]);
+        expect(Number(head.headers["content-length"])).toBeGreaterThan(0);
+
+        const raw = await rawAnswer(port, `HEAD ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+        const [headers, rest] = raw.split("\r\n\r\n");
+        expect(headers).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+        expect(headers).toMatch(/\r\ncontent-length: [1-9]\d*(\r\n|$)/i);
+        expect([path, rest]).toEqual([path, ""]);
+      }
+      expect((await http(port, "GET", "/nope")).status).toBe(404);
+    });
+  });
+
+  it("echoes no WebSocket subprotocol: the server speaks none of the client's", async () => {
+    await withServer({}, async (s) => {
+      const headers = await new Promise<IncomingHttpHeaders>((resolve, reject) => {
+        const req = request({
+          host: "127.0.0.1",
+          port: s.server.wsPort,
+          path: "/ws",
+          agent: false,
+          headers: {
+            Connection: "Upgrade",
+            Upgrade: "websocket",
+            "Sec-WebSocket-Key": Buffer.from("protocol-edges!!").toString("base64"),
+            "Sec-WebSocket-Version": "13",
+            "Sec-WebSocket-Protocol": "chat, superchat",
+          },
+        });
+        req.on("upgrade", (res, socket) => {
+          socket.destroy();
+          resolve(res.headers);
+        });
+        req.on("response", (res) => reject(new Error(`no upgrade: ${res.statusCode}`)));
+        req.on("error", reject);
+        req.end();
+      });
+      expect(headers.upgrade).toBe("websocket");
+      expect(headers["sec-websocket-protocol"]).toBeUndefined();
     });
   });
 });
