@@ -1,6 +1,8 @@
 import { request, type IncomingHttpHeaders } from "node:http";
 import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
+import type { InfoEvent, MessageEvent } from "../../shared/src/protocol/index.js";
+import { renderText } from "../../server/src/netcat/text-codec.js";
 import { ChatClient, withServer } from "./chat-client.js";
 import { clientFrame, OP, RawWs } from "./raw-ws.js";
 import { WsClient } from "./ws-client.js";
@@ -131,5 +133,62 @@ describe("the HTTP port's manners", () => {
       expect(headers.upgrade).toBe("websocket");
       expect(headers["sec-websocket-protocol"]).toBeUndefined();
     });
+  });
+});
+
+describe("command edges", () => {
+  it("/nick to one's own name is answered, on both transports; another case is a rename", async () => {
+    await withServer({}, async (s) => {
+      const alice = await ChatClient.join(s.port, "alice");
+      const bob = await WsClient.join(s.server.wsPort, "bob");
+      await alice.waitFor(/bob joined/);
+      const mark = alice.lines.length;
+
+      alice.send("/nick alice");
+      expect(await alice.waitFor(/already/, mark)).toBe("* you are already called alice");
+      bob.send({ type: "nick", name: "bob" });
+      expect(await bob.waitFor<InfoEvent>((e) => e.type === "info")).toEqual({ type: "info", text: "you are already called bob" });
+
+      alice.send("/nick Alice");
+      expect(await alice.waitFor(/known as/, mark)).toBe("* alice is now known as Alice");
+      // The room keeps one order: a rename for either "/nick" to one's own name would have come first.
+      await bob.waitFor((e) => e.type === "renamed" && e.to === "Alice");
+      expect(bob.events.filter((e) => e.type === "renamed")).toMatchObject([{ from: "alice", to: "Alice" }]);
+      expect(alice.lines.slice(mark)).toEqual(["* you are already called alice", "* alice is now known as Alice"]);
+      alice.close();
+      bob.close();
+    });
+  });
+
+  it('a netcat line starting with "//" says the rest from the second "/" on', async () => {
+    await withServer({}, async (s) => {
+      const alice = await ChatClient.join(s.port, "alice");
+      const bob = await WsClient.join(s.server.wsPort, "bob");
+      alice.send("//shrug");
+      expect(await bob.waitFor<MessageEvent>((e) => e.type === "message")).toMatchObject({ from: "alice", text: "/shrug" });
+      expect(await alice.waitFor(/<alice>/)).toMatch(/^\[\d\d:\d\d\] <alice> \/shrug$/);
+      alice.close();
+      bob.close();
+    });
+  });
+
+  it("a blank quit reason shows as a plain quit, on both transports", async () => {
+    await withServer({}, async (s) => {
+      const alice = await ChatClient.join(s.port, "alice");
+      const carol = await ChatClient.join(s.port, "carol");
+      await alice.waitFor(/carol joined/);
+      carol.send("/quit \u200b\u2800"); // invisible characters only
+      expect(await alice.waitFor(/carol left/)).toBe("* carol left (quit; 1 online)");
+      const dave = await WsClient.join(s.server.wsPort, "dave");
+      await alice.waitFor(/dave joined/);
+      dave.send({ type: "quit", reason: " \u200b " });
+      expect(await alice.waitFor(/dave left/)).toBe("* dave left (quit; 1 online)");
+      alice.close();
+    });
+  });
+
+  it("a notice with an empty reason shows no empty part", () => {
+    expect(renderText({ type: "left", name: "carol", reason: "", at: 0, online: 2 })).toEqual(["* carol left (2 online)"]);
+    expect(renderText({ type: "shutdown", reason: "" })).toEqual(["* The server is shutting down"]);
   });
 });
