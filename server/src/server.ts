@@ -90,7 +90,7 @@ export class ChatServer implements SessionCounter {
   private readonly perAddress: AddressLimit;
   private readonly budget: AddressBudget;
   private nextConnectionId = 1;
-  /** Connections refused, by error code ("server-full", "too-many-connections"). */
+  /** Connections refused, by reason ("server-full", "too-many-connections", "wrong-protocol"). */
   private readonly refused = new Map<string, number>();
 
   constructor(
@@ -181,7 +181,7 @@ export class ChatServer implements SessionCounter {
     const allowance = this.budget.allowanceFor(connection.address, currentTask().loop.clock.now());
     const refusal = this.refusal(log, connection.address, allowance);
     if (refusal !== null) return refuseTcp(connection, refusal);
-    return netcatSession(connection, this.room, this.limits, log, this, allowance);
+    return netcatSession(connection, this.room, this.limits, log, this, allowance, this.wsPort);
   }
 
   /** One WebSocket connection: the same limits, counted together with TCP. */
@@ -229,8 +229,12 @@ export class ChatServer implements SessionCounter {
   }
 
   private refuse(refusal: ErrorEvent): ErrorEvent {
-    this.refused.set(refusal.code, (this.refused.get(refusal.code) ?? 0) + 1);
+    this.turnedAway(refusal.code);
     return refusal;
+  }
+
+  turnedAway(reason: string): void {
+    this.refused.set(reason, (this.refused.get(reason) ?? 0) + 1);
   }
 
   /** A session starts: counted against maxClients and its address's limits. */

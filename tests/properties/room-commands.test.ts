@@ -10,7 +10,7 @@ import type { ErrorEvent, ServerEvent } from "../../shared/src/protocol/index.js
 import { COMMANDS, runCommand, type CommandContext } from "../../server/src/room/commands.js";
 import type { Member } from "../../server/src/room/member.js";
 import type { Room } from "../../server/src/room/room.js";
-import { sanitize } from "../../server/src/text/index.js";
+import { isBlank, sanitize } from "../../server/src/text/index.js";
 import { codePointChar, unicodeString } from "./arbitraries.js";
 
 const RUNS = { seed: 42, numRuns: 500 };
@@ -20,6 +20,7 @@ const RENAME_ERROR: ErrorEvent = { type: "error", code: "name-taken", text: "the
 
 type Effect =
   | readonly ["reply", ServerEvent]
+  | readonly ["say", string]
   | readonly ["rename", string]
   | readonly ["act", string]
   | readonly ["whisper", string, string]
@@ -30,6 +31,9 @@ function run(line: string, renameFails: boolean, whisperFinds: boolean): Effect[
   const effects: Effect[] = [];
   const room = {
     users: () => [...STUB_USERS],
+    *say(_member: Member, text: string) {
+      effects.push(["say", text]);
+    },
     *rename(_member: Member, name: string) {
       effects.push(["rename", name]);
       return renameFails ? RENAME_ERROR : null;
@@ -67,9 +71,12 @@ const usage = (name: string): Effect => {
  * What a line should do, from the documented behaviour (written without the source's regexes):
  * the command name is everything after "/" up to the first whitespace, compared case-insensitively;
  * the arguments are the rest, trimmed. /msg takes a NAME (up to the first whitespace) and a
- * non-empty TEXT (the rest, after the whitespace); /nick and /me need a non-empty argument.
+ * non-empty TEXT (the rest, after the whitespace); /nick and /me need a non-empty argument, and
+ * /nick to one's own name ("me" here) is only answered; a /quit reason that is blank is no reason.
+ * A line starting with "//" is no command: it says the line from the second "/" on.
  */
 function expectedEffects(line: string, renameFails: boolean, whisperFinds: boolean): Effect[] | "help" {
+  if (line.startsWith("//")) return [["say", line.slice(1)]];
   let name = "";
   let args = "";
   if (line.startsWith("/")) {
@@ -86,6 +93,7 @@ function expectedEffects(line: string, renameFails: boolean, whisperFinds: boole
       return [["reply", { type: "users", users: STUB_USERS }]];
     case "nick":
       if (args === "") return [usage("nick")];
+      if (args === "me") return [["reply", { type: "info", text: "you are already called me" }]];
       return renameFails ? [["rename", args], ["reply", RENAME_ERROR]] : [["rename", args]];
     case "me":
       return args === "" ? [usage("me")] : [["act", args]];
@@ -98,7 +106,7 @@ function expectedEffects(line: string, renameFails: boolean, whisperFinds: boole
       return whisperFinds ? [whisper] : [whisper, ["reply", { type: "error", code: "no-such-user", text: `nobody called ${to} is online` }]];
     }
     case "quit":
-      return [["quit", args === "" ? "quit" : `quit: ${args}`]];
+      return [["quit", isBlank(args) ? "quit" : `quit: ${args}`]];
     default:
       return [["reply", { type: "error", code: "unknown-command", text: `unknown command /${name}; type /help for the list` }]];
   }

@@ -13,6 +13,7 @@ import { chooseName, type NameDialog } from "../session/name-step.js";
 import { isBlank } from "../text/index.js";
 import { NetcatInput } from "./input.js";
 import { textCodec, textOf } from "./text-codec.js";
+import { ProtocolSniffer, turnAway, type TurnAway } from "./wrong-protocol.js";
 
 const errorLine = (code: ErrorEvent["code"], text: string): string => textOf({ type: "error", code, text });
 
@@ -20,7 +21,7 @@ const errorLine = (code: ErrorEvent["code"], text: string): string => textOf({ t
  * One netcat/telnet user, from connect to leave. This task reads (it is the reader task); the
  * member's outbox writes to the socket, on the spot or from a writer task of its own.
  */
-export function* netcatSession(connection: Connection, room: Room, limits: SessionLimits, log: SessionLog, sessions: SessionCounter, allowance: AddressAllowance): Operation<void> {
+export function* netcatSession(connection: Connection, room: Room, limits: SessionLimits, log: SessionLog, sessions: SessionCounter, allowance: AddressAllowance, httpPort: number): Operation<void> {
   sessions.opened(log, "tcp", connection.address, allowance);
   try {
     const { socket, writer } = connection;
@@ -30,7 +31,7 @@ export function* netcatSession(connection: Connection, room: Room, limits: Sessi
     const outbox = new Outbox(limits.outbox, writer, currentTask());
 
     yield* writer.write("* Welcome to loopchat, a chat room on a hand-made event loop.\r\n");
-    const member = yield* chooseName(new NetcatNameDialog(connection, input), room, { outbox, codec: textCodec, session: currentTask() }, limits);
+    const member = yield* chooseName(new NetcatNameDialog(connection, input, { httpPort, log, sessions }), room, { outbox, codec: textCodec, session: currentTask() }, limits);
     if (member === null) return;
     log.bind({ name: member.name });
     yield* inRoom(input, room, member, allowance, limits, log);
@@ -39,17 +40,26 @@ export function* netcatSession(connection: Connection, room: Room, limits: Sessi
   }
 }
 
-/** The name prompt: `Username: `, one line per try; errors as `! ...` lines. */
+/** The name prompt: `Username: `, one line per try; errors as `! ...` lines. Another protocol is turned away. */
 class NetcatNameDialog implements NameDialog {
+  private readonly sniffer: ProtocolSniffer;
+
   constructor(
     private readonly connection: Connection,
-    private readonly input: NetcatInput,
-  ) {}
+    input: NetcatInput,
+    private readonly wrongProtocol: TurnAway,
+  ) {
+    this.sniffer = new ProtocolSniffer(input);
+  }
 
   *offer(): Operation<NameOffer | ErrorEvent | null | undefined> {
     yield* this.connection.writer.write("Username: "); // no newline: the cursor waits after the prompt
-    const line = yield* this.input.next();
+    const line = yield* this.sniffer.next();
     if (line === null) return null;
+    if (typeof line === "string") {
+      yield* turnAway(this.connection, line, this.wrongProtocol);
+      return null; // as if it had left
+    }
     if ("tooLong" in line) return { type: "error", code: "name-invalid", text: "a name is 1 to 24 characters" };
     return isBlank(line.text) ? undefined : { name: line.text }; // no key: a typed line cannot carry one
   }

@@ -27,7 +27,7 @@ export function renderText(event: ServerEvent): string[] {
     case "joined":
       return [`* ${event.name} joined (${event.online} online)`];
     case "left":
-      return [`* ${event.name} left (${event.reason}; ${event.online} online)`];
+      return [`* ${event.name} left (${event.reason === "" ? "" : `${event.reason}; `}${event.online} online)`];
     case "renamed":
       return [`* ${event.from} is now known as ${event.to}`];
     case "private":
@@ -46,7 +46,7 @@ export function renderText(event: ServerEvent): string[] {
     case "error":
       return [`! ${event.text}`];
     case "shutdown":
-      return [`* The server is shutting down: ${event.reason}`];
+      return [event.reason === "" ? "* The server is shutting down" : `* The server is shutting down: ${event.reason}`];
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Operation } from "../../../shared/src/loop/index.js";
 import type { ClientCommand, ServerEvent } from "../../../shared/src/protocol/index.js";
+import { isBlank } from "../text/index.js";
 import type { Member } from "./member.js";
 import type { Room } from "./room.js";
 
@@ -57,6 +58,12 @@ const nick: Command<string> = {
   help: "change your name",
   parse: (rest) => (rest === "" ? undefined : rest),
   *run(ctx, name) {
+    // The room changes nothing and tells nobody; the asker still gets an answer. ("alice" to
+    // "Alice" is a rename: the name is shown as typed.)
+    if (name.trim() === ctx.member.name) {
+      yield* ctx.reply({ type: "info", text: `you are already called ${ctx.member.name}` });
+      return;
+    }
     const error = yield* ctx.room.rename(ctx.member, name);
     if (error !== null) yield* ctx.reply(error);
   },
@@ -93,7 +100,8 @@ const quit: Command<string> = {
   help: "leave the chat",
   parse: (rest) => rest,
   *run(ctx, reason) {
-    ctx.quit(reason === "" ? "quit" : `quit: ${reason.slice(0, MAX_QUIT_REASON)}`);
+    // A reason of invisible characters only would show as a dangling "quit: ".
+    ctx.quit(isBlank(reason) ? "quit" : `quit: ${reason.slice(0, MAX_QUIT_REASON)}`);
   },
 };
 
@@ -106,8 +114,16 @@ for (const command of COMMANDS) {
   for (const alias of command.aliases ?? []) BY_NAME.set(alias, command);
 }
 
-/** Runs a line that starts with "/"; command names are case-insensitive. */
+/**
+ * Runs a line that starts with "/"; command names are case-insensitive. A line starting with "//"
+ * is no command: it says the rest from the second "/" on ("//shrug" says "/shrug"), as IRC
+ * clients do.
+ */
 export function* runCommand(ctx: CommandContext, line: string): Operation<void> {
+  if (line.startsWith("//")) {
+    yield* ctx.room.say(ctx.member, line.slice(1));
+    return;
+  }
   const match = /^\/(\S*)\s*(.*)$/s.exec(line) as [string, string, string] | null;
   const name = (match?.[1] ?? "").toLowerCase();
   const command = BY_NAME.get(name) as Command | undefined;

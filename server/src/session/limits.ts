@@ -42,4 +42,6 @@ export function lineTooLong(maxLineBytes: number): ErrorEvent {
 export interface SessionCounter {
   opened(log: SessionLog, transport: "tcp" | "ws", address: string, allowance: AddressAllowance): void;
   closed(log: SessionLog, transport: "tcp" | "ws", address: string, allowance: AddressAllowance): void;
+  /** A client turned away after its session started (it spoke another protocol): counted with the refusals, by `reason`. */
+  turnedAway(reason: string): void;
 }

@@ -20,14 +20,27 @@ export interface HttpEndpointOptions {
 }
 
 /**
- * The HTTP side of the server: `GET /healthz`, `GET /metrics`, the WebSocket endpoint at `/ws`, and 404 for
- * everything else. Upgraded connections wait in a queue for the accept-loop task, like TCP
- * connections wait for `Listener.accept`.
+ * The HTTP side of the server: `/healthz`, `/metrics` and `/loop` (GET and HEAD; other methods
+ * 405), the WebSocket endpoint at `/ws` (426 without the upgrade), and 404 for everything else.
+ * Upgraded connections wait in a queue for the accept-loop task, like TCP connections wait for
+ * `Listener.accept`.
  */
 export class HttpEndpoint {
   private readonly accepted = new Queue<WsConnection>();
   private readonly wss: WebSocketServer;
   private readonly release: () => void;
+  /** The read-only resources (GET and HEAD), by path. */
+  private readonly resources = new Map<string, (request: IncomingMessage) => { type: string; body: string }>([
+    ["/healthz", () => ({ type: "application/json", body: JSON.stringify(this.options.health()) })],
+    ["/metrics", () => ({ type: "text/plain; version=0.0.4", body: this.options.metrics() })],
+    [
+      "/loop",
+      (request) => {
+        const view = this.options.loop(new URL(request.url ?? "/", "http://x").searchParams.has("tree"));
+        return typeof view === "string" ? { type: "text/plain", body: view + "\n" } : { type: "application/json", body: JSON.stringify(view, null, 2) };
+      },
+    ],
+  ]);
 
   constructor(
     readonly server: Server,
@@ -37,7 +50,9 @@ export class HttpEndpoint {
     this.release = loop.host.addWaker();
     // Our clients never fragment a message; ws's default of 16,384 fragments lets one peer hold
     // ~1.7 MB of bookkeeping for 110 KB of 1-byte fragments without ever joining.
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes, maxFragments: 64 });
+    // handleProtocols: ws would otherwise answer with the client's first subprotocol, claiming
+    // to speak one we know nothing of; our protocol is the JSON of shared/src/protocol, unnamed.
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes, maxFragments: 64, handleProtocols: () => false });
     server.on("request", (request: IncomingMessage, response: ServerResponse) => this.answer(request, response));
     server.on("upgrade", (request: IncomingMessage, socket: Socket, head: Buffer) => {
       socket.on("error", () => {}); // a client that vanishes mid-handshake must not crash us
@@ -55,7 +70,7 @@ export class HttpEndpoint {
         // Wrapped at once, not when the accept loop gets to it: a client's first frames (its
         // join) may arrive before then, and ws drops a 'message' nobody listens to.
         const { maxQueuedFrames } = this.options;
-        this.accepted.tryPut(new WsConnection(ws, this.loop, { highWaterBytes: 64 * 1024, maxQueuedFrames, peer, address }));
+        this.accepted.tryPut(new WsConnection(ws, this.loop, { highWaterBytes: 64 * 1024, maxQueuedFrames, peer, address, transport: socket }));
       });
     });
   }
@@ -85,29 +100,30 @@ export class HttpEndpoint {
   }
 
   private answer(request: IncomingMessage, response: ServerResponse): void {
-    if (request.method === "GET" && pathOf(request) === "/healthz") {
-      const body = JSON.stringify(this.options.health());
-      response.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
-      response.end(body);
+    const path = pathOf(request);
+    if (path === "/ws") {
+      // A WebSocket endpoint reached without the upgrade (a browser's address bar, curl).
+      reply(response, 426, { "content-type": "text/plain", upgrade: "websocket", connection: "Upgrade" }, "upgrade required: /ws is a WebSocket endpoint\n");
       return;
     }
-    if (request.method === "GET" && pathOf(request) === "/metrics") {
-      const body = this.options.metrics();
-      response.writeHead(200, { "content-type": "text/plain; version=0.0.4", "content-length": Buffer.byteLength(body) });
-      response.end(body);
+    const resource = this.resources.get(path);
+    if (resource === undefined) {
+      reply(response, 404, { "content-type": "text/plain" }, "not found: try /ws (WebSocket), /healthz, /metrics or /loop\n");
       return;
     }
-    if (request.method === "GET" && pathOf(request) === "/loop") {
-      const view = this.options.loop(new URL(request.url ?? "/", "http://x").searchParams.has("tree"));
-      const text = typeof view === "string";
-      const body = text ? view + "\n" : JSON.stringify(view, null, 2);
-      response.writeHead(200, { "content-type": text ? "text/plain" : "application/json", "content-length": Buffer.byteLength(body) });
-      response.end(body);
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      reply(response, 405, { "content-type": "text/plain", allow: "GET, HEAD" }, `method not allowed: ${path} answers GET and HEAD\n`);
       return;
     }
-    response.writeHead(404, { "content-type": "text/plain" });
-    response.end("not found: try /ws (WebSocket), /healthz, /metrics or /loop\n");
+    const { type, body } = resource(request);
+    // HEAD: the same headers, content-length included, and no body (Node sends none for HEAD).
+    reply(response, 200, { "content-type": type }, body);
   }
+}
+
+function reply(response: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
+  response.writeHead(status, { ...headers, "content-length": Buffer.byteLength(body) });
+  response.end(body);
 }
 
 function pathOf(request: IncomingMessage): string {

@@ -1,3 +1,4 @@
+import type { Duplex } from "node:stream";
 import { WebSocket, type RawData } from "ws";
 import { currentTask, once, Queue, QueueClosed, WaitList, type Loop, type Operation } from "../loop/index.js";
 
@@ -14,6 +15,11 @@ export interface WsConnectionOptions {
   peer?: string;
   /** The other end's IP address alone (for per-address limits). */
   address?: string;
+  /**
+   * The TCP socket under the WebSocket (a server has it from the upgrade). Given, a close frame
+   * from the peer ends `receive` at once, not when the peer also closes TCP.
+   */
+  transport?: Duplex;
 }
 
 /** The peer closed the connection, or it failed; `code` is the WebSocket close code. */
@@ -58,7 +64,7 @@ export class WsConnection {
     this.maxQueuedBytes = options.maxQueuedBytes ?? 1024 * 1024;
     this.release = loop.host.addWaker(); // an open socket may wake a task: not a deadlock
     socket.on("message", (data: RawData, isBinary: boolean) => {
-      if (this.closedWith !== null) return;
+      if (this.frames.closed) return;
       if (isBinary) {
         this.close(1003, "text frames only");
         return;
@@ -73,6 +79,7 @@ export class WsConnection {
     socket.on("error", (error: Error) => {
       this.error = error; // 'close' follows; handling it here keeps the process alive
     });
+    if (options.transport !== undefined) this.endOnCloseFrame(options.transport);
   }
 
   /** Opens a client connection to `url`; parks until it is open, throws if it cannot be. */
@@ -95,7 +102,7 @@ export class WsConnection {
     return connection;
   }
 
-  /** The next text frame, or null once the connection is closed (see `closedWith`). */
+  /** The next text frame, or null once the connection is closed (see `closedWith`) or closing. */
   *receive(): Operation<string | null> {
     let text: string;
     try {
@@ -165,6 +172,23 @@ export class WsConnection {
   /** Drops the connection at once, without a handshake (for peers that do not answer). */
   terminate(): void {
     this.socket.terminate();
+  }
+
+  /**
+   * ws tells nobody that the peer's close frame has come: it answers it, and emits 'close' only
+   * once TCP is closed too, which a peer that keeps its socket open puts off until ws's close
+   * timeout (30 s), its name still taken all along. But ws parses each chunk as it arrives, and
+   * a close frame turns `readyState` to CLOSING within that call: a 'data' listener added after
+   * ws's own sees it right there. (CLOSING may also be a close we started: then too the session
+   * is over.) Frames taken in before are still received.
+   */
+  private endOnCloseFrame(transport: Duplex): void {
+    const afterChunk = (): void => {
+      if (this.socket.readyState !== WebSocket.CLOSING) return;
+      transport.off("data", afterChunk);
+      this.frames.close("the WebSocket is closing");
+    };
+    transport.on("data", afterChunk);
   }
 
   private ended(closed: WsClosed): void {
