@@ -10,7 +10,7 @@ import type { ErrorEvent, ServerEvent } from "../../shared/src/protocol/index.js
 import { COMMANDS, runCommand, type CommandContext } from "../../server/src/room/commands.js";
 import type { Member } from "../../server/src/room/member.js";
 import type { Room } from "../../server/src/room/room.js";
-import { sanitize } from "../../server/src/text/index.js";
+import { isBlank, sanitize } from "../../server/src/text/index.js";
 import { codePointChar, unicodeString } from "./arbitraries.js";
 
 const RUNS = { seed: 42, numRuns: 500 };
@@ -67,7 +67,8 @@ const usage = (name: string): Effect => {
  * What a line should do, from the documented behaviour (written without the source's regexes):
  * the command name is everything after "/" up to the first whitespace, compared case-insensitively;
  * the arguments are the rest, trimmed. /msg takes a NAME (up to the first whitespace) and a
- * non-empty TEXT (the rest, after the whitespace); /nick and /me need a non-empty argument.
+ * non-empty TEXT (the rest, after the whitespace); /nick and /me need a non-empty argument; a
+ * /quit REASON that would show nothing is no reason.
  */
 function expectedEffects(line: string, renameFails: boolean, whisperFinds: boolean): Effect[] | "help" {
   let name = "";
@@ -98,7 +99,7 @@ function expectedEffects(line: string, renameFails: boolean, whisperFinds: boole
       return whisperFinds ? [whisper] : [whisper, ["reply", { type: "error", code: "no-such-user", text: `nobody called ${to} is online` }]];
     }
     case "quit":
-      return [["quit", args === "" ? "quit" : `quit: ${args}`]];
+      return [["quit", isBlank(args) ? "quit" : `quit: ${args}`]];
     default:
       return [["reply", { type: "error", code: "unknown-command", text: `unknown command /${name}; type /help for the list` }]];
   }

@@ -1,5 +1,6 @@
 import type { Operation } from "../../../shared/src/loop/index.js";
 import type { ClientCommand, ServerEvent } from "../../../shared/src/protocol/index.js";
+import { isBlank } from "../text/index.js";
 import type { Member } from "./member.js";
 import type { Room } from "./room.js";
 
@@ -77,7 +78,7 @@ const msg: Command<{ to: string; text: string }> = {
   usage: "/msg NAME TEXT",
   help: "a private message to NAME",
   parse(rest) {
-    const match = /^(\S+)\s+(.+)$/s.exec(rest); // s: TEXT may hold U+2028/U+2029, which sanitize keeps
+    const match = /^(\S+)\s+(.+)$/s.exec(rest); // s: TEXT is all the rest, whatever it holds
     return match === null ? undefined : { to: match[1] as string, text: match[2] as string };
   },
   *run(ctx, { to, text }) {
@@ -93,7 +94,7 @@ const quit: Command<string> = {
   help: "leave the chat",
   parse: (rest) => rest,
   *run(ctx, reason) {
-    ctx.quit(reason === "" ? "quit" : `quit: ${reason.slice(0, MAX_QUIT_REASON)}`);
+    ctx.quit(isBlank(reason) ? "quit" : `quit: ${reason.slice(0, MAX_QUIT_REASON)}`); // "quit: " and nothing would look cut off
   },
 };
 
