@@ -67,8 +67,8 @@ const usage = (name: string): Effect => {
  * What a line should do, from the documented behaviour (written without the source's regexes):
  * the command name is everything after "/" up to the first whitespace, compared case-insensitively;
  * the arguments are the rest, trimmed. /msg takes a NAME (up to the first whitespace) and a
- * non-empty TEXT (the rest, after the whitespace); /nick and /me need a non-empty argument; a
- * /quit REASON that would show nothing is no reason.
+ * TEXT (the rest, after the whitespace); /nick needs a non-empty argument, /me one that shows
+ * something, as /msg's TEXT must; a /quit REASON that would show nothing is no reason.
  */
 function expectedEffects(line: string, renameFails: boolean, whisperFinds: boolean): Effect[] | "help" {
   let name = "";
@@ -89,12 +89,13 @@ function expectedEffects(line: string, renameFails: boolean, whisperFinds: boole
       if (args === "") return [usage("nick")];
       return renameFails ? [["rename", args], ["reply", RENAME_ERROR]] : [["rename", args]];
     case "me":
-      return args === "" ? [usage("me")] : [["act", args]];
+      return isBlank(args) ? [usage("me")] : [["act", args]];
     case "msg": {
       const ws = args.search(/\s/);
       if (ws < 0) return [usage("msg")];
       const to = args.slice(0, ws);
       const text = args.slice(ws).trimStart();
+      if (isBlank(text)) return [usage("msg")];
       const whisper: Effect = ["whisper", to, text];
       return whisperFinds ? [whisper] : [whisper, ["reply", { type: "error", code: "no-such-user", text: `nobody called ${to} is online` }]];
     }

@@ -51,6 +51,23 @@ describe("text that would hide or forge", () => {
     });
   });
 
+  it("a netcat /me or /msg whose text would show nothing lacks its argument", async () => {
+    await withServer({}, async (s) => {
+      const alice = await ChatClient.join(s.port, "alice");
+      const bob = await ChatClient.join(s.port, "bob");
+      await alice.waitFor(/^\* bob joined/);
+      const from = alice.lines.length;
+
+      alice.send("/me \u2800"); // braille blank: kept by sanitize, but blank
+      alice.send(`/msg bob ${INVISIBLE}`);
+      alice.send("/me waves");
+      expect(await bob.waitFor(/\* alice/)).toMatch(/^\[\d\d:\d\d\] \* alice waves$/);
+      await alice.waitFor(/\* alice waves$/, from);
+      expect(alice.lines.slice(from).filter((line) => line.startsWith("!"))).toEqual(["! usage: /me ACTION", "! usage: /msg NAME TEXT"]);
+      expect(bob.lines.some((line) => line.includes("[private]"))).toBe(false);
+    });
+  });
+
   it("a say, me or msg of invisible characters only is refused on WebSocket, an empty one ignored, and the next one goes through", async () => {
     await withServer({}, async (s) => {
       const bob = await ChatClient.join(s.port, "bob");
