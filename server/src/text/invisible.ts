@@ -96,7 +96,10 @@ export function unitKind(u: number): Kind | typeof ASTRAL {
   return kind;
 }
 
-/** VISIBLE if all 1,024 code points high surrogate `high` starts are; learnt once per block. */
+/**
+ * VISIBLE if all 1,024 code points high surrogate `high` starts are. Learnt once per block, about
+ * 0.1 ms each: a text cannot make the server learn more than all 1,024 blocks, ~0.13 s once.
+ */
 function blockKind(high: number): typeof VISIBLE | typeof ASTRAL {
   const first = 0x10000 + ((high - 0xd800) << 10);
   for (let c = first; c < first + 0x400; c++) if (kindOf(c) !== VISIBLE) return ASTRAL;
