@@ -26,7 +26,7 @@ type Echo = MessageEvent | ActionEvent | PrivateEvent | RenamedEvent;
 type EchoedKind = (typeof ECHO_OF)[keyof typeof ECHO_OF];
 
 /** Server error codes that refuse one command (it was processed: no echo will come). */
-const REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["line-too-long", "no-such-user", "name-taken", "name-invalid", "bad-arguments", "bad-command", "too-large", "unknown-command"]);
+const REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["line-too-long", "no-such-user", "name-taken", "name-invalid", "bad-arguments", "bad-command", "too-large", "unknown-command", "blank-message"]);
 
 const PENDING_PREFIX = /^not (connected|confirmed); will send after reconnecting: /;
 
@@ -169,9 +169,12 @@ export class Delivery {
 
 function isEchoed(command: ClientCommand): command is Extract<ClientCommand, { type: EchoedKind }> {
   if (command.type === "nick") return true;
-  // The server says nothing (and echoes nothing) for a blank line.
-  return (command.type === "say" || command.type === "me" || command.type === "msg") && normalizeText(command.text) !== "";
+  // The server says nothing (and echoes nothing) for a text of white space only; any other text it
+  // echoes or refuses (blank-message when nothing of it would show).
+  return (command.type === "say" || command.type === "me" || command.type === "msg") && !WHITE_SPACE_ONLY.test(command.text);
 }
+
+const WHITE_SPACE_ONLY = /^\p{White_Space}*$/u;
 
 /** The text the echo of `command` will carry. */
 function echoText(command: ClientCommand): string | null {

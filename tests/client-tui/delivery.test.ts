@@ -34,6 +34,14 @@ describe("delivery", () => {
     expect(delivery.awaiting).toEqual([]);
   });
 
+  it("awaits an answer for a line of invisible characters or controls, which the server refuses (blank-message)", () => {
+    const { delivery } = setUp();
+    send(delivery, say("\u200b\x07"));
+    send(delivery, say("next"));
+    delivery.errorReceived("blank-message");
+    expect(delivery.awaiting.map((i) => i.command)).toEqual([say("next")]);
+  });
+
   it("puts a line the writer could not send back first, no longer awaiting its echo", () => {
     const { delivery } = setUp();
     const failed = send(delivery, say("now"));

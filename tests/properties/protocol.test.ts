@@ -208,7 +208,7 @@ describe("decodeServerEvent properties", () => {
     fc.record({ type: fc.constant("info" as const), text: textArb }),
     fc.record({
       type: fc.constant("error" as const),
-      code: fc.constantFrom<ErrorCode>("name-invalid", "name-taken", "unknown-command", "bad-arguments", "no-such-user", "line-too-long", "rate-limited", "too-slow", "flooding", "server-full", "too-many-connections", "timeout", "bad-json", "bad-command", "too-large", "not-joined", "already-joined"),
+      code: fc.constantFrom<ErrorCode>("name-invalid", "name-taken", "unknown-command", "bad-arguments", "no-such-user", "line-too-long", "rate-limited", "too-slow", "flooding", "server-full", "too-many-connections", "timeout", "bad-json", "bad-command", "too-large", "not-joined", "already-joined", "blank-message"),
       text: textArb,
     }),
     fc.record({ type: fc.constant("shutdown" as const), reason: textArb }),

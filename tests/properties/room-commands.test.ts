@@ -71,9 +71,10 @@ const usage = (name: string): Effect => {
  * What a line should do, from the documented behaviour (written without the source's regexes):
  * the command name is everything after "/" up to the first whitespace, compared case-insensitively;
  * the arguments are the rest, trimmed. /msg takes a NAME (up to the first whitespace) and a
- * non-empty TEXT (the rest, after the whitespace); /nick and /me need a non-empty argument, and
- * /nick to one's own name ("me" here) is only answered; a /quit reason that is blank is no reason.
- * A line starting with "//" is no command: it says the line from the second "/" on.
+ * TEXT (the rest, after the whitespace); /nick needs a non-empty argument, and /nick to one's own
+ * name ("me" here) is only answered; /me needs one that shows something, as /msg's TEXT must; a
+ * /quit REASON that would show nothing is no reason. A line starting with "//" is no command: it
+ * says the line from the second "/" on.
  */
 function expectedEffects(line: string, renameFails: boolean, whisperFinds: boolean): Effect[] | "help" {
   if (line.startsWith("//")) return [["say", line.slice(1)]];
@@ -96,12 +97,13 @@ function expectedEffects(line: string, renameFails: boolean, whisperFinds: boole
       if (args === "me") return [["reply", { type: "info", text: "you are already called me" }]];
       return renameFails ? [["rename", args], ["reply", RENAME_ERROR]] : [["rename", args]];
     case "me":
-      return args === "" ? [usage("me")] : [["act", args]];
+      return isBlank(args) ? [usage("me")] : [["act", args]];
     case "msg": {
       const ws = args.search(/\s/);
       if (ws < 0) return [usage("msg")];
       const to = args.slice(0, ws);
       const text = args.slice(ws).trimStart();
+      if (isBlank(text)) return [usage("msg")];
       const whisper: Effect = ["whisper", to, text];
       return whisperFinds ? [whisper] : [whisper, ["reply", { type: "error", code: "no-such-user", text: `nobody called ${to} is online` }]];
     }

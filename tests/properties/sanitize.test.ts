@@ -1,6 +1,7 @@
 /**
  * Property-based tests of the text cleaning done on every received line (issue 8): `sanitize`,
- * `decodeLine`, `isBlank` and `applyBackspaces`.
+ * `decodeLine`, `isBlank` and `applyBackspaces`; and of what `sanitize` does with text that would
+ * hide or forge (issue 15): format characters, separators, noncharacters, fillers, selectors, marks.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -11,6 +12,10 @@ const RUNS = { seed: 42, numRuns: 500 };
 
 /** What sanitize documents it never outputs: C0 (tab included: it becomes a space), DEL, C1, bidi controls. */
 const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+/** Bidi overrides, embeddings and isolates (removed since issue 8). */
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g;
+/** Everything else sanitize may remove or keep by context: format, separators, noncharacters, fillers, default-ignorables, marks. */
+const OTHER_INVISIBLE = /[\p{Cf}\p{Zl}\p{Zp}\p{Noncharacter_Code_Point}\p{Default_Ignorable_Code_Point}\p{M}]/u;
 /** A lone surrogate (with the `u` flag, a well-formed pair is one code point and does not match). */
 const LONE_SURROGATE = /[\ud800-\udfff]/u;
 
@@ -110,20 +115,23 @@ describe("sanitize properties", () => {
     );
   });
 
-  it("only removes: the output is a subsequence of the input with tabs read as spaces", () => {
+  it("only removes: the output is a subsequence of the input with tabs and line/paragraph separators read as spaces", () => {
     fc.assert(
       fc.property(anyString, (text) => {
-        expect(isSubsequence(sanitize(text), text.replaceAll("\t", " "))).toBe(true);
+        expect(isSubsequence(sanitize(text), text.replace(/[\t\u2028\u2029]/g, " "))).toBe(true);
       }),
       RUNS,
     );
   });
 
-  it("changes a string exactly when it holds a control or a bidi control", () => {
+  it("changes a string exactly when it holds a control or a bidi control, if it holds no other invisible character", () => {
     fc.assert(
-      fc.property(anyString, (text) => {
-        expect(sanitize(text) === text).toBe(!FORBIDDEN.test(text));
-      }),
+      fc.property(
+        anyString.filter((text) => !OTHER_INVISIBLE.test(text.replace(BIDI_CONTROLS, ""))),
+        (text) => {
+          expect(sanitize(text) === text).toBe(!FORBIDDEN.test(text));
+        },
+      ),
       RUNS,
     );
   });
@@ -171,12 +179,122 @@ describe("sanitize properties", () => {
     );
   });
 
-  it("SS2 / SS3 take the next character with them only when it is printable ASCII", () => {
+  it("SS2 / SS3 take the next character with them only when it is printable ASCII (what follows then starts the line)", () => {
     fc.assert(
       fc.property(fc.constantFrom("\x1bN", "\x1bO", "\x8e", "\x8f"), printableString, (intro, text) => {
         const first = text.charCodeAt(0);
         const shifted = first >= 0x20 && first <= 0x7e;
-        expect(sanitize(intro + text)).toBe(shifted ? text.slice(1) : text);
+        // A selector the shifted character leaves behind ("1" of 1️⃣) has nothing left to select.
+        expect(sanitize(intro + text)).toBe(shifted ? sanitize(text.slice(1)) : text);
+      }),
+      RUNS,
+    );
+  });
+});
+
+describe("sanitize properties: text that would hide or forge", () => {
+  /** Format characters, separators, noncharacters, fillers, selectors, marks, and what they attach to. */
+  const INVISIBLE = [
+    "\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u061c", "\u2060", "\u2062", "\u00ad", "\ufeff", "\u180e",
+    "\ufff9", "\ufffa", "\ufffb", "\u2028", "\u2029", "\ufdd0", "\ufdef", "\ufffe", "\uffff", "\u{1fffe}", "\u{10ffff}",
+    "\u115f", "\u1160", "\u3164", "\uffa0", "\u2065", "\ufff0", "\u{e0000}", "\u{e0001}", "\u{e0080}", "\u{e0fff}",
+    "\ufe0e", "\ufe0f", "\u{e0100}", "\u0301", "\u0308", "\u20e3", "\u034f", "\u0903", "\u094d", "\u{1d173}",
+    "\u{e0067}", "\u{e0062}", "\u{e0065}", "\u{e006e}", "\u{e0041}", "\u{e0020}", "\u{e007f}",
+    "\u{1f3f4}", "\u{1f3f4}\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f}", "\u{e0067}\u{e0062}\u{e0065}\u{e006e}\u{e0067}\u{e007f}",
+    "\u0301\u0301\u0301", "\u0308\u20e3", "\ufe0f\u20e3", "\u{1f468}", "\u0645", "\u0915", "\u4e16", "a", "1", " ", "\u00a0",
+  ];
+  const invisibleString = fc.string({
+    unit: fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...INVISIBLE) }, { weight: 1, arbitrary: fc.constantFrom(...HOSTILE) }, { weight: 1, arbitrary: codePointChar }),
+    maxLength: 40,
+  });
+  const input = fc.oneof(anyString, invisibleString);
+
+  /** Visible and not ASCII: what a joiner may stand between. */
+  const VISIBLE_NON_ASCII = /^[^\p{ASCII}\p{White_Space}\p{Cc}\p{Cf}\p{Zl}\p{Zp}]$/u;
+  /** A flag's tag sequence: 🏴, tags, CANCEL TAG. */
+  const FLAG_TAGS = /(?<=\u{1f3f4})[\u{e0020}-\u{e007e}]+\u{e007f}/gu;
+  const SELECTOR = "\\ufe00-\\ufe0f\\u{e0100}-\\u{e01ef}";
+  const STRAY_SELECTOR = new RegExp(`(?:^|[\\p{White_Space}\\p{Cf}${SELECTOR}])[${SELECTOR}]`, "u");
+
+  /** The format characters of `text` that are neither a joiner between visible non-ASCII characters nor a flag's tags. */
+  function strayFormat(text: string): string[] {
+    const chars = Array.from(text.replace(FLAG_TAGS, ""));
+    return chars.filter((c, i) => {
+      if (!/\p{Cf}/u.test(c)) return false;
+      const joins = (c === "\u200d" || c === "\u200c") && VISIBLE_NON_ASCII.test(chars[i - 1] ?? "") && VISIBLE_NON_ASCII.test(chars[i + 1] ?? "");
+      return !joins;
+    });
+  }
+
+  it("never outputs a format character but a ZWJ/ZWNJ between visible non-ASCII characters and the tags of a flag", () => {
+    fc.assert(
+      fc.property(input, (text) => {
+        expect(strayFormat(sanitize(text))).toEqual([]);
+      }),
+      RUNS,
+    );
+  });
+
+  it("never outputs a line or paragraph separator, a noncharacter or a Hangul filler", () => {
+    fc.assert(
+      fc.property(input, (text) => {
+        expect(sanitize(text)).not.toMatch(/[\p{Zl}\p{Zp}\p{Noncharacter_Code_Point}\u115f\u1160\u3164\uffa0]/u);
+      }),
+      RUNS,
+    );
+  });
+
+  it("never outputs more than 4 combining marks on one base, nor a variation selector with nothing to select", () => {
+    fc.assert(
+      fc.property(input, (text) => {
+        const out = sanitize(text);
+        expect(out).not.toMatch(/[\p{Mn}\p{Me}]{5}/u);
+        expect(out).not.toMatch(STRAY_SELECTOR);
+      }),
+      RUNS,
+    );
+  });
+
+  it("keeps the first 4 of the marks on one base, and only those", () => {
+    const marks = fc.array(fc.constantFrom("\u0301", "\u0308", "\u0323", "\u20dd", "\u0f90", "\u05b0"), { maxLength: 12 });
+    fc.assert(
+      fc.property(fc.constantFrom("a", "e", "\u05e9", "\u0f40", " ", "\u4e16"), marks, fc.constantFrom("", "b", " ", "b\u0301"), (base, on, after) => {
+        expect(sanitize(base + on.join("") + after)).toBe(base + on.slice(0, 4).join("") + after);
+      }),
+      RUNS,
+    );
+  });
+
+  it("is idempotent, and never outputs a control, ESC or bidi control, on text full of invisible characters", () => {
+    fc.assert(
+      fc.property(invisibleString, (text) => {
+        const once = sanitize(text);
+        expect(sanitize(once)).toBe(once);
+        expect(once).not.toMatch(FORBIDDEN);
+      }),
+      RUNS,
+    );
+  });
+
+  it("keeps emoji (modifiers, ZWJ sequences, keycaps, flags), CJK, RTL and combining accents unchanged", () => {
+    const KEPT = [
+      ...PRINTABLE, "👩🏽‍💻", "🏴‍☠️", "👁️‍🗨️", "🧑‍🤝‍🧑", "🏳️‍⚧️", "#️⃣", "🇯🇵", "🏴󠁧󠁢󠁥󠁮󠁧󠁿", "🏴󠁧󠁢󠁳󠁣󠁴󠁿", "🏴󠁧󠁢󠁷󠁬󠁳󠁿", "☺︎", "葛󠄀",
+      "می‌خواهم", "क्‍ष", "नमस्ते", "שָׁלוֹם", "o\u0302\u0303", "Tiếng Việt", "ภาษาไทย", "한국어", "日本語", "Ελληνικά", "Русский",
+    ];
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(...KEPT), maxLength: 20 }), (text) => {
+        expect(sanitize(text)).toBe(text);
+      }),
+      RUNS,
+    );
+  });
+
+  it("keeps a ZWJ or ZWNJ between any two visible non-ASCII characters that are not marks", () => {
+    const visible = codePointChar.filter((c) => VISIBLE_NON_ASCII.test(c) && sanitize(c) === c && !/[\p{M}\p{Default_Ignorable_Code_Point}\p{Noncharacter_Code_Point}]/u.test(c));
+    fc.assert(
+      fc.property(visible, fc.constantFrom("\u200d", "\u200c"), visible, (before, joiner, after) => {
+        const text = before + joiner + after;
+        expect(sanitize(text)).toBe(text);
       }),
       RUNS,
     );

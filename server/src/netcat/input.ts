@@ -1,7 +1,8 @@
 import type { Operation, StreamReader } from "../../../shared/src/loop/index.js";
 import { applyBackspaces, decodeLine, LineSplitter, sanitize, TelnetFilter, type SplitResult } from "../text/index.js";
 
-export type InputLine = { text: string } | { tooLong: true };
+/** `text` is the clean line; `raw` what was typed (decoded, Backspace applied), to tell why a line shows nothing. */
+export type InputLine = { text: string; raw: string } | { tooLong: true };
 
 const NONE: SplitResult[] = [];
 
@@ -38,7 +39,9 @@ export class NetcatInput {
       this.pending = NONE;
       this.taken = 0;
     }
-    return "line" in result ? { text: sanitize(applyBackspaces(decodeLine(result.line))) } : { tooLong: true };
+    if (!("line" in result)) return { tooLong: true };
+    const raw = applyBackspaces(decodeLine(result.line));
+    return { text: sanitize(raw), raw };
   }
 
   /** What the socket gave: a chunk, or null at EOF. */

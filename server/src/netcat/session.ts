@@ -9,6 +9,7 @@ import { droppedForFlooding, paceLine, TokenBucket } from "../session/flood-cont
 import { lineTooLong, type SessionCounter, type SessionLimits } from "../session/limits.js";
 import type { SessionLog } from "../session/log.js";
 import { enterRoom, leaveReason, leaveRoom, leaving, MemberCommands } from "../session/membership.js";
+import { messageFate } from "../session/message-text.js";
 import { chooseName, type NameDialog } from "../session/name-step.js";
 import { isBlank } from "../text/index.js";
 import { NetcatInput } from "./input.js";
@@ -104,10 +105,13 @@ function* inRoom(input: NetcatInput, room: Room, member: Member, allowance: Addr
         yield* room.tell(member, lineTooLong(limits.maxLineBytes));
         continue;
       }
-      if (isBlank(line.text)) continue; // empty, spaces or invisible characters only
+      const fate = messageFate(line.raw, line.text);
+      if (fate === "ignore") continue; // empty, or spaces only
       const text = line.text.trim();
       yield* paceLine((bucket ??= new TokenBucket(limits.linesPerSecond, limits.burst)), allowance); // a flooder waits here; everyone else is unaffected
-      if (text.startsWith("/")) {
+      if (fate !== "send") {
+        yield* room.tell(member, fate);
+      } else if (text.startsWith("/")) {
         yield* runCommand((commands ??= new MemberCommands(room, member)), text);
       } else {
         log.debug({ text }, "message");

@@ -73,7 +73,7 @@ const me: Command<string> = {
   name: "me",
   usage: "/me ACTION",
   help: "say what you are doing (* alice waves)",
-  parse: (rest) => (rest === "" ? undefined : rest),
+  parse: (rest) => (isBlank(rest) ? undefined : rest), // an ACTION that would show nothing is none
   *run(ctx, text) {
     yield* ctx.room.act(ctx.member, text);
   },
@@ -84,8 +84,8 @@ const msg: Command<{ to: string; text: string }> = {
   usage: "/msg NAME TEXT",
   help: "a private message to NAME",
   parse(rest) {
-    const match = /^(\S+)\s+(.+)$/s.exec(rest); // s: TEXT may hold U+2028/U+2029, which sanitize keeps
-    return match === null ? undefined : { to: match[1] as string, text: match[2] as string };
+    const match = /^(\S+)\s+(.+)$/s.exec(rest); // s: TEXT is all the rest, whatever it holds
+    return match === null || isBlank(match[2] as string) ? undefined : { to: match[1] as string, text: match[2] as string };
   },
   *run(ctx, { to, text }) {
     if (!(yield* ctx.room.whisper(ctx.member, to, text))) {

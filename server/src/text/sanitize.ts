@@ -10,7 +10,15 @@
  * Safety does not depend on recognising every sequence exactly: the output never contains C0, DEL,
  * C1 or ESC. Parsing whole sequences only decides how much of their parameter text goes with them,
  * so `ESC [ 3 1 m` leaves nothing rather than a stray "31m".
+ *
+ * Text that hides or forges goes as well, for every client, not only terminals: a line separator
+ * starts what looks like a new chat line (`a<U+2028>[14:00] <bob> forged`); format characters,
+ * noncharacters and Hangul fillers show nothing (a message that looks blank, words that look the
+ * same but differ, ASCII smuggled in tag characters); hundreds of combining marks on one letter
+ * spill over the lines around it. What emoji and scripts need of these is kept, and only that.
  */
+
+import { ASTRAL, CONTROL, flagTagsEnd, FORMAT, joinerStays, kindOf, MARK, MAX_MARKS, NOTHING, SELECTOR, SPACE, takesSelector, unitKind, VISIBLE } from "./invisible.js";
 
 // Fatal: false replaces malformed input with U+FFFD instead of throwing; one shared instance is fine
 // because decode() without { stream: true } keeps no state between calls.
@@ -28,7 +36,6 @@ export function decodeLine(bytes: Uint8Array): string {
 const TAB = 0x09;
 const BEL = 0x07;
 const ESC = 0x1b;
-const DEL = 0x7f;
 const BACKSLASH = 0x5c;
 
 // 8-bit (C1) forms of the sequence introducers.
@@ -42,47 +49,99 @@ const C1_APC = 0x9f;
 const C1_SS2 = 0x8e;
 const C1_SS3 = 0x8f;
 
-/** Anything sanitize() would change; lets the common clean line return untouched without copying. */
-const NEEDS_WORK = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
-
-/** Bidi embeddings/overrides (LRE, RLE, PDF, LRO, RLO) and isolates (LRI, RLI, FSI, PDI). */
-function isBidiControl(c: number): boolean {
-  return (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
-}
-
-function isRemoved(c: number): boolean {
-  return c <= 0x1f || (c >= DEL && c <= 0x9f) || isBidiControl(c);
-}
+/** Anything but printable ASCII: a line without any is returned at once (the common case). */
+const NOT_PLAIN_ASCII = /[^\x20-\x7e]/;
 
 /**
  * Removes what a terminal would interpret rather than print: C0 controls (a tab becomes one space),
  * DEL, C1 controls, escape sequences as a whole (CSI, OSC, DCS/SOS/PM/APC strings, SS2/SS3, other
- * `ESC x` and `ESC` + intermediates + final), their 8-bit C1 forms, and bidi overrides/isolates.
- * Printable text, including combining marks, ZWJ emoji sequences and variation selectors, is kept
- * as is; nothing is trimmed. Backspace and DEL are removed, not applied as edits.
+ * `ESC x` and `ESC` + intermediates + final), and their 8-bit C1 forms. Backspace and DEL are
+ * removed, not applied as edits.
+ *
+ * Removes what hides or forges text (see invisible.ts): a line or paragraph separator becomes one
+ * space, as a tab does; format characters (bidi marks, overrides and isolates, zero-width
+ * characters, tags, ...), noncharacters and Hangul fillers go, except a ZWJ or ZWNJ between two
+ * visible non-ASCII characters and the tags of a subdivision flag after 🏴; a variation selector
+ * goes unless it follows a character it can select for; past 4 combining marks on one base, the
+ * rest go.
+ *
+ * Everything else is kept as is (letters of every script, natural RTL text, emoji with their
+ * modifiers, keycaps and flags); nothing is trimmed. A line that needs none of this is returned as
+ * it came, without a copy.
  */
 export function sanitize(text: string): string {
-  if (!NEEDS_WORK.test(text)) return text;
+  if (!NOT_PLAIN_ASCII.test(text) || !needsWork(text)) return text;
   let out = "";
-  let keepFrom = 0; // start of the printable run not yet copied to `out`
-  let i = 0;
-  while (i < text.length) {
-    const c = text.charCodeAt(i);
-    if (!isRemoved(c)) {
-      i++;
-      continue;
-    }
-    out += text.slice(keepFrom, i);
-    if (c === TAB) {
-      // A tab moves the cursor by a terminal-dependent amount; one space keeps the words apart.
-      out += " ";
-      i++;
+  let keepFrom = 0; // start of the kept text not yet copied to `out`
+  let last = NOTHING; // the code point kept last: what the next one stands after
+  let marks = 0; // marks kept on `last`'s base
+  for (let i = 0; i < text.length; ) {
+    const c = text.codePointAt(i) as number; // a lone surrogate comes as itself
+    let next = i + (c > 0xffff ? 2 : 1);
+    let kind = unitKind(text.charCodeAt(i));
+    if (kind === ASTRAL) kind = kindOf(c);
+    let drop = false;
+    if (kind === VISIBLE || kind === SPACE) {
+      last = c;
+      marks = 0;
+    } else if (kind === MARK || kind === SELECTOR) {
+      drop = marks === MAX_MARKS || (kind === SELECTOR && !takesSelector(last));
+      if (!drop) {
+        last = c;
+        marks++;
+      }
+    } else if (kind === FORMAT) {
+      const flagEnd = flagTagsEnd(last, text, i);
+      if (flagEnd >= 0) {
+        next = flagEnd;
+        last = text.codePointAt(flagEnd - 2) as number;
+      } else if (joinerStays(c, last, text, next)) {
+        last = c;
+      } else {
+        drop = true;
+      }
     } else {
-      i = skipControl(text, i);
+      out += text.slice(keepFrom, i);
+      if (kind === CONTROL && c !== TAB) {
+        next = skipControl(text, i);
+      } else {
+        // A tab moves the cursor by a terminal-dependent amount, and a separator starts a new line
+        // in some clients: one space keeps the words apart.
+        out += " ";
+        last = 0x20;
+        marks = 0;
+      }
+      keepFrom = next;
     }
-    keepFrom = i;
+    if (drop) {
+      out += text.slice(keepFrom, i);
+      keepFrom = next;
+    }
+    i = next;
   }
   return out + text.slice(keepFrom);
+}
+
+/**
+ * Whether sanitize() would change `text`, in one pass over its code units with no copy: anything
+ * but visible characters, spaces and marks, a run of more than MAX_MARKS marks (with nothing else
+ * to remove, that is too many on one base), or a selector where there is nothing to select.
+ */
+function needsWork(text: string): boolean {
+  let marks = 0;
+  let before: number = SPACE; // the start, like a space, takes no selector
+  for (let i = 0; i < text.length; i++) {
+    const kind = unitKind(text.charCodeAt(i));
+    if (kind === VISIBLE || kind === SPACE) {
+      marks = 0;
+    } else if (kind === MARK || kind === SELECTOR) {
+      if (++marks > MAX_MARKS || (kind === SELECTOR && before !== VISIBLE && before !== MARK)) return true;
+    } else {
+      return true;
+    }
+    before = kind;
+  }
+  return false;
 }
 
 /** `text[i]` is a control (other than tab): returns the index just after it and its sequence, if any. */

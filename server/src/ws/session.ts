@@ -10,8 +10,9 @@ import { droppedForFlooding, paceLine, TokenBucket } from "../session/flood-cont
 import { lineTooLong, type SessionLimits } from "../session/limits.js";
 import type { SessionLog } from "../session/log.js";
 import { enterRoom, leaveReason, leaveRoom, leaving, MemberCommands } from "../session/membership.js";
+import { messageFate } from "../session/message-text.js";
 import { chooseName, type NameDialog } from "../session/name-step.js";
-import { isBlank, sanitize } from "../text/index.js";
+import { sanitize } from "../text/index.js";
 import { jsonCodec } from "./json-codec.js";
 
 export interface WsLimits {
@@ -91,14 +92,18 @@ function* inRoom(connection: WsConnection, room: Room, member: Member, allowance
         continue;
       }
       yield* paceLine((bucket ??= new TokenBucket(limits.linesPerSecond, limits.burst)), allowance); // a flooder waits here; everyone else is unaffected
-      const command = cleaned(decoded.command);
+      const sent = decoded.command;
+      const command = cleaned(sent);
+      const fate = "text" in sent && "text" in command ? messageFate(sent.text, command.text) : "send";
       if ("text" in command && Buffer.byteLength(command.text) > limits.maxLineBytes) {
         yield* room.tell(member, lineTooLong(limits.maxLineBytes));
       } else if (command.type === "join") {
         yield* room.tell(member, { type: "error", code: "already-joined", text: `you are already in the room as ${member.name}` });
+      } else if (fate !== "send") {
+        if (fate !== "ignore") yield* room.tell(member, fate);
       } else if (command.type === "say") {
-        if (!isBlank(command.text)) yield* room.say(member, command.text);
-      } else if (!("text" in command) || !isBlank(command.text)) {
+        yield* room.say(member, command.text);
+      } else {
         yield* runJsonCommand((commands ??= new MemberCommands(room, member)), command);
       }
       const why = leaving(member, commands);
@@ -115,8 +120,9 @@ function* inRoom(connection: WsConnection, room: Room, member: Member, allowance
 }
 
 /**
- * A command's text as a typed line would arrive: control characters and escapes removed, trimmed
- * (netcat input gets the same in `NetcatInput`). A blank text is then ignored, as a blank line is.
+ * A command's text as a typed line would arrive: control characters, escapes and invisible
+ * characters removed, trimmed (netcat input gets the same in `NetcatInput`). A text that is then
+ * blank is ignored or refused as a line is (`messageFate`).
  */
 function cleaned(command: ClientCommand): ClientCommand {
   switch (command.type) {

@@ -110,7 +110,8 @@ export type ErrorCode =
   | "bad-command"
   | "too-large"
   | "not-joined"
-  | "already-joined";
+  | "already-joined"
+  | "blank-message";
 
 /** Events every member receives, in the room's one global order. */
 export type RoomEvent = MessageEvent | ActionEvent | JoinedEvent | LeftEvent | RenamedEvent | PrivateEvent;

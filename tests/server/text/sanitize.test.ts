@@ -78,7 +78,7 @@ describe("sanitize", () => {
   it("keeps printable text untouched, returning the same string when there is nothing to remove", () => {
     const text = "héllo 世界 👩‍👩‍👧 ✔️";
     expect(sanitize(text)).toBe(text);
-    const more = "  spaces kept  ﬁ e\u0301 (combining) ‏مرحبا‎ \u200d\ufe0f 🇫🇷 🏳️‍🌈 ";
+    const more = "  spaces kept  ﬁ e\u0301 (combining) مرحبا שלום 🇫🇷 🏳️‍🌈 ";
     expect(sanitize(more)).toBe(more);
   });
 
@@ -102,6 +102,56 @@ describe("sanitize", () => {
       expect(output).not.toMatch(forbidden);
       expect(sanitize(output)).toBe(output);
     }
+  });
+});
+
+describe("sanitize: text that would hide or forge", () => {
+  it("turns a line or paragraph separator into a space: a forged second line stays on the first", () => {
+    expect(sanitize("a\u2028[14:00] <bob> forged")).toBe("a [14:00] <bob> forged");
+    expect(sanitize("a\u2029b\u2028\u2028c")).toBe("a b  c");
+  });
+
+  it.each([
+    ["LRM, RLM and ALM", "a\u200eb\u200fc\u061cd", "abcd"],
+    ["zero-width space, word joiner and invisible operators", "pass\u200bword\u2060s\u2062", "passwords"],
+    ["a soft hyphen", "in\u00advisible", "invisible"],
+    ["byte-order marks", "\ufeffa\ufeffb", "ab"],
+    ["interlinear annotation (U+FFF9–FFFB), which can hide a whole phrase", "ok\ufff9hidden\ufffaannotation\ufffb", "okhiddenannotation"],
+    ["the Mongolian vowel separator", "a\u180eb", "ab"],
+    ["musical and shorthand format controls", "a\u{1d173}b\u{1bca0}c", "abc"],
+    ["a ZWJ or ZWNJ next to ASCII", "a\u200db\u200cc", "abc"],
+    ["a ZWJ next to a space or at an end", "\u200d世 \u200d界\u200d", "世 界"],
+    ["tag characters outside a flag (ASCII smuggling)", "hi\u{e0069}\u{e0067}\u{e006e}\u{e006f}\u{e0072}\u{e0065}\u{e007f}", "hi"],
+    ["tags after a flag that spell no subdivision", "\u{1f3f4}\u{e0020}\u{e0041}\u{e007f}", "\u{1f3f4}"],
+    ["a flag's tags without their CANCEL TAG", "\u{1f3f4}\u{e0067}\u{e0062} x", "\u{1f3f4} x"],
+    ["a language tag and reserved tag-block code points", "a\u{e0001}\u{e0065}\u{e006e}b\u{e0000}\u{e0080}", "ab"],
+    ["noncharacters (U+FDD0–FDEF, U+xFFFE, U+xFFFF)", "a\ufdd0\ufdefb\ufffe\uffff\u{1fffe}\u{10ffff}c", "abc"],
+    ["Hangul fillers (a message that looks blank)", "\u3164\u115f\u1160\uffa0", ""],
+    ["reserved default-ignorable code points", "a\u2065\ufff0b", "ab"],
+    ["a variation selector at the start, after a space or after another selector", "\ufe0fa \ufe0f❤\ufe0f\ufe0f", "a ❤\ufe0f"],
+    ["marks past the fourth on one base (Zalgo)", "e" + "\u0301".repeat(200) + "x", "e\u0301\u0301\u0301\u0301x"],
+    ["marks past the fourth even with an invisible character between them", "e\u0301\u0301\u0301\u200b\u0301\u0301", "e\u0301\u0301\u0301\u0301"],
+  ])("removes %s", (_what, input, expected) => {
+    expect(sanitize(input)).toBe(expected);
+  });
+
+  it.each([
+    ["skin tones", "👍🏽 👋🏿"],
+    ["ZWJ sequences", "👨‍👩‍👧 🏳️‍🌈 👩🏽‍💻 🏴‍☠️ 👁️‍🗨️"],
+    ["keycaps", "1️⃣ #️⃣ *️⃣"],
+    ["regional-indicator flags", "🇫🇷🇯🇵"],
+    ["tag flags (England, Scotland, Wales)", "🏴󠁧󠁢󠁥󠁮󠁧󠁿 🏴󠁧󠁢󠁳󠁣󠁴󠁿 🏴󠁧󠁢󠁷󠁬󠁳󠁿"],
+    ["emoji and text presentation selectors", "❤️ ✔️ ☺︎"],
+    ["an ideographic variation sequence", "葛󠄀"],
+    ["a combining accent", "e\u0301"],
+    ["four marks on one base (Hebrew with points and accents)", "שָּׁ֑"],
+    ["Persian with a ZWNJ", "می‌خواهم"],
+    ["Devanagari with a virama and a ZWJ", "क्‍ष"],
+    ["Arabic and Hebrew", "مرحبا بالعالم שלום עולם"],
+    ["CJK and Hangul", "世界 日本語 한국어"],
+    ["non-breaking and ideographic spaces", "a\u00a0b\u3000c"],
+  ])("keeps %s", (_what, text) => {
+    expect(sanitize(text)).toBe(text);
   });
 });
 
