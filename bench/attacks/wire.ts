@@ -46,6 +46,13 @@ export function closed(socket: Socket): Promise<void> {
   });
 }
 
+/** Destroys every socket and waits (bounded) until all are closed. */
+export async function closeAll(sockets: Socket[], ms = 10_000): Promise<void> {
+  for (const s of sockets) s.destroy();
+  await until(() => sockets.every((s) => s.destroyed), ms);
+  await Promise.race([Promise.all(sockets.map(closed)), sleep(ms)]);
+}
+
 /** Writes `chunk`; resolves when the socket can take more (after 'drain' if it had to buffer), false if it closed. */
 export function writeAll(socket: Socket, chunk: Buffer | string): Promise<boolean> {
   if (socket.destroyed || !socket.writable) return Promise.resolve(false);
