@@ -45,6 +45,27 @@ export interface ServerSetup {
 /** Attacks 1–6 measure the server's own bounds: no rate limit, so only those bounds act. */
 export const RATE_LIMIT_OFF: ServerSetup = { env: { CHAT_RATE_LIMIT: "0" }, pingEveryMs: 50 };
 
+/**
+ * The production defaults (server/src/config.ts), set explicitly so that the checks in
+ * address-floods.ts and the server agree; the server's buckets allow bursts of twice the line rate.
+ */
+export const ADDRESS_LIMITS = { userLinesPerSecond: 5, linesPerSecond: 20, burst: 40, connectsPerMinute: 30 } as const;
+
+/**
+ * Attacks 7 and 8 get the production limits, loopback included (CHAT_LIMIT_EXEMPT=none): the
+ * floods are about getting around the per-user limit by reconnecting. alice pings every 250 ms,
+ * 4 lines/s, under the per-user limit of 5.
+ */
+export const PRODUCTION_LIMITS: ServerSetup = {
+  env: {
+    CHAT_RATE_LIMIT: String(ADDRESS_LIMITS.userLinesPerSecond),
+    CHAT_ADDRESS_RATE_LIMIT: String(ADDRESS_LIMITS.linesPerSecond),
+    CHAT_CONNECTS_PER_MINUTE: String(ADDRESS_LIMITS.connectsPerMinute),
+    CHAT_LIMIT_EXEMPT: "none",
+  },
+  pingEveryMs: 250,
+};
+
 export interface Attack {
   id: number;
   name: string;

@@ -1,13 +1,15 @@
 /**
- * The six attacks. Each runs against a fresh server while the pair talks, and returns once its
+ * The attacks. Each runs against a fresh server while the pair talks, and returns once its
  * attackers are gone (closed by the server or by us). Every wait has a deadline; every loop a
- * bound on its count.
+ * bound on its count. 1–6 are here; 7 and 8, one address against the per-address limits, are in
+ * address-floods.ts.
  */
 import { randomBytes } from "node:crypto";
 import { connect, type Socket } from "node:net";
 import { percentile } from "../common/percentile.js";
 import { LineClient, openSocket } from "../common/line-client.js";
 import { sleep } from "../common/sleep.js";
+import { joinQuitFlood, reconnectFlood } from "./address-floods.js";
 import { RATE_LIMIT_OFF, type Attack } from "./attack.js";
 import { footprintOf, tcpExtCounter } from "./monitor.js";
 import {
@@ -494,4 +496,4 @@ const wsFragments: Attack = {
   },
 };
 
-export const ATTACKS: readonly Attack[] = [slowloris, longLines, randomBinary, neverRead, connectionFlood, wsFragments];
+export const ATTACKS: readonly Attack[] = [slowloris, longLines, randomBinary, neverRead, connectionFlood, wsFragments, reconnectFlood, joinQuitFlood];

@@ -2,24 +2,25 @@
  * The server's memory and responsiveness during each hostile-client attack, at a larger scale
  * than the integration tests (tests/server/hostile.test.ts), for docs/RELIABILITY.md.
  *
- *   npm run bench:attacks                      # all six (~2–3 minutes)
+ *   npm run bench:attacks                      # all eight (~3–4 minutes)
  *   npm run bench:attacks -- --only 1,4        # some of them
  *   npm run bench:attacks -- --full-timeout    # slowloris until the server's 60 s name timeout cuts it off
- *   LOOPCHAT_BASELINE=<older build>/server/src/main.js npm run bench:attacks -- --servers loopchat,baseline
+ *   LOOPCHAT_BASELINE=<older build>/server/src/main.js npm run bench:attacks -- --only 7,8 --servers loopchat,baseline
  *                                              # each attack on ours, then on the older build
  *
  * Each attack gets a fresh server (`startServer` from bench/server/servers.ts: CHAT_MAX_CLIENTS=20000,
- * join notices on, and the attack's own settings, `Attack.server`: rate limit off), so VmHWM is
- * that attack's own peak. A well-behaved pair (bench/attacks/pair.ts, its own process) talks
- * through it all: alice sends a ping every 50 ms (slower under a per-user rate limit), bob must
- * receive each one. Per attack: RSS before (after a 1.5 s warm-up), the peak during (VmHWM, reset
- * just before the attack), RSS after (once the attackers are gone and /metrics shows the loop's
- * tasks, members and connections back at their level before the attack, waited for with a
- * deadline) and 5 s later, the pair's latency during the attack, the server's CPU, and what
- * /metrics' loop histograms gained meanwhile (they time our loop's turns and a sample of its
- * steps; work done in Node callbacks, such as ws parsing frames, is not in them). The attackers
- * run in this process; the machine's load average is printed with each attack, since on a shared
- * two-core machine other work moves the latencies.
+ * join notices on, and the attack's own settings, `Attack.server`: rate limit off for 1–6, the
+ * production limits for 7 and 8), so VmHWM is that attack's own peak. A well-behaved pair
+ * (bench/attacks/pair.ts, its own process) talks through it all: alice sends a ping every 50 ms
+ * (250 ms under the per-user rate limit), bob must receive each one. Per attack: RSS before
+ * (after a 1.5 s warm-up), the peak during (VmHWM, reset just before the attack), RSS after
+ * (once the attackers are gone and /metrics shows the loop's tasks, members and connections back
+ * at their level before the attack, waited for with a deadline) and 5 s later, the pair's
+ * latency during the attack, the server's CPU, and what /metrics' loop histograms gained
+ * meanwhile (they time our loop's turns and a sample of its steps; work done in Node callbacks,
+ * such as ws parsing frames, is not in them). The attackers run in this process; the machine's
+ * load average is printed with each attack, since on a shared two-core machine other work moves
+ * the latencies.
  *
  * Exit status: 1 if the pair lost a message (or got one out of order, or was disconnected) or the
  * server died; 2 if an attack could not be carried out; otherwise 0. Failed expectations of an
