@@ -1,17 +1,20 @@
 /**
- * The six attacks. Each runs against a fresh server while the pair talks, and returns once its
+ * The attacks. Each runs against a fresh server while the pair talks, and returns once its
  * attackers are gone (closed by the server or by us). Every wait has a deadline; every loop a
- * bound on its count.
+ * bound on its count. 1–6 are here; 7 and 8, one address against the per-address limits, are in
+ * address-floods.ts.
  */
 import { randomBytes } from "node:crypto";
 import { connect, type Socket } from "node:net";
 import { percentile } from "../common/percentile.js";
 import { LineClient, openSocket } from "../common/line-client.js";
 import { sleep } from "../common/sleep.js";
-import type { ProcessMemory } from "../common/proc.js";
-import { footprintOf, tcpExtCounter, type Metrics } from "./monitor.js";
+import { joinQuitFlood, reconnectFlood } from "./address-floods.js";
+import { RATE_LIMIT_OFF, type Attack } from "./attack.js";
+import { footprintOf, tcpExtCounter } from "./monitor.js";
 import {
   clientFrame,
+  closeAll,
   closed,
   FrameReader,
   HOST,
@@ -26,45 +29,9 @@ import {
   writeAll,
 } from "./wire.js";
 
-export interface AttackContext {
-  port: number;
-  wsPort: number;
-  /** Server RSS just before the attack started, KiB. */
-  rssBeforeKb: number;
-  /** The server's memory now. */
-  memory(): ProcessMemory;
-  metrics(): Promise<Metrics>;
-  /** A line printed under the table for this attack. */
-  note(text: string): void;
-  /** Marks the start of a phase of the attack (printed with its time, to place latency spikes). */
-  phase(name: string): void;
-  /** An expectation: printed as "ok" or "CHECK FAILED". */
-  check(ok: boolean, text: string): void;
-  /** Run the slowloris until the server's own name timeout (60 s) cuts it off. */
-  fullTimeout: boolean;
-}
-
-export interface AttackReport {
-  attackers: number;
-  bytesSent: number;
-}
-
-export interface Attack {
-  id: number;
-  name: string;
-  run(ctx: AttackContext): Promise<AttackReport>;
-}
-
 const KiB = 1024;
 const MiB = 1024 * 1024;
 const mb = (kb: number): string => (kb / 1024).toFixed(1);
-
-/** Destroys every socket and waits (bounded) until all are closed. */
-async function closeAll(sockets: Socket[], ms = 10_000): Promise<void> {
-  for (const s of sockets) s.destroy();
-  await until(() => sockets.every((s) => s.destroyed), ms);
-  await Promise.race([Promise.all(sockets.map(closed)), sleep(ms)]);
-}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -75,6 +42,7 @@ const SLOWLORIS_HOLD_MS = 10_000;
 const slowloris: Attack = {
   id: 1,
   name: "slowloris",
+  server: RATE_LIMIT_OFF,
   async run(ctx) {
     const n = SLOWLORIS_CONNECTIONS;
     ctx.phase("connect");
@@ -148,6 +116,7 @@ const WRITE_SIZE = 64 * KiB;
 const longLines: Attack = {
   id: 2,
   name: "10 MiB lines",
+  server: RATE_LIMIT_OFF,
   async run(ctx) {
     ctx.phase("join");
     const members = (await inBatches(LONG_MEMBERS, 10, (i) => Member.join(ctx.port, `long${i}`))).filter(isOk);
@@ -231,6 +200,7 @@ function noise(size: number): Buffer {
 const randomBinary: Attack = {
   id: 3,
   name: "random binary",
+  server: RATE_LIMIT_OFF,
   async run(ctx) {
     ctx.phase("connect");
     const clients = (await inBatches(RANDOM_CONNECTIONS, 100, async () => new LineClient(await openSocket(ctx.port), { ...NETCAT, keep: 5 }))).filter(isOk);
@@ -286,6 +256,7 @@ const FLOOD_MAX_MS = 20_000;
 const neverRead: Attack = {
   id: 4,
   name: "never read",
+  server: RATE_LIMIT_OFF,
   async run(ctx) {
     ctx.phase("join");
     const mutes = (await inBatches(MUTES, 20, (i) => Member.join(ctx.port, `mute${i}`))).filter(isOk);
@@ -340,6 +311,7 @@ const CONNECT_DEADLINE_MS = 20_000;
 const connectionFlood: Attack = {
   id: 5,
   name: "connection flood",
+  server: RATE_LIMIT_OFF,
   async run(ctx) {
     ctx.phase("connect");
     const overflows = tcpExtCounter("ListenOverflows");
@@ -464,6 +436,7 @@ function rawWebSocket(port: number, socket: Socket): RawWs {
 const wsFragments: Attack = {
   id: 6,
   name: "WebSocket fragments",
+  server: RATE_LIMIT_OFF,
   async run(ctx) {
     ctx.phase("handshake");
     const clients = (
@@ -523,4 +496,4 @@ const wsFragments: Attack = {
   },
 };
 
-export const ATTACKS: readonly Attack[] = [slowloris, longLines, randomBinary, neverRead, connectionFlood, wsFragments];
+export const ATTACKS: readonly Attack[] = [slowloris, longLines, randomBinary, neverRead, connectionFlood, wsFragments, reconnectFlood, joinQuitFlood];

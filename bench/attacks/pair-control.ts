@@ -20,8 +20,9 @@ export class Pair {
     });
   }
 
-  static async start(port: number): Promise<Pair> {
-    const child = fork(fileURLToPath(new URL("./pair.ts", import.meta.url)), [String(port)], {
+  /** Starts the pair on `port`; alice pings every `pingEveryMs`. */
+  static async start(port: number, pingEveryMs: number): Promise<Pair> {
+    const child = fork(fileURLToPath(new URL("./pair.ts", import.meta.url)), [String(port), String(pingEveryMs)], {
       cwd: repoRoot,
       execArgv: ["--import", "tsx"],
       stdio: ["ignore", "inherit", "inherit", "ipc"],

@@ -1,8 +1,9 @@
 /**
  * The well-behaved pair, in its own process so the attackers' work in the driver cannot delay
- * it: alice says `ping <n>` every 50 ms and bob must hear each one, in order. Latency is bob's
- * receive time minus alice's send time (one process, one clock). The driver talks to it over IPC
- * (see `PairRequest` / `PairReply`); started as `node --import tsx bench/attacks/pair.ts <port>`.
+ * it: alice says `ping <n>` every 50 ms (or as often as the driver says) and bob must hear each
+ * one, in order. Latency is bob's receive time minus alice's send time (one process, one clock).
+ * The driver talks to it over IPC (see `PairRequest` / `PairReply`); started as
+ * `node --import tsx bench/attacks/pair.ts <port> [<ping interval ms>]`.
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { percentile } from "../common/percentile.js";
@@ -51,9 +52,9 @@ export type PairReply =
   | { type: "window"; stats: WindowStats }
   | { type: "final"; stats: FinalStats };
 
-const INTERVAL_MS = 50;
+const INTERVAL_MS = Number(process.argv[3] ?? 50);
 /** At most this many pings (10 minutes' worth): the pair never runs unbounded. */
-const MAX_PINGS = 12_000;
+const MAX_PINGS = Math.ceil(600_000 / INTERVAL_MS);
 const DRAIN_MS = 10_000;
 
 async function main(): Promise<void> {

@@ -2,33 +2,38 @@
  * The server's memory and responsiveness during each hostile-client attack, at a larger scale
  * than the integration tests (tests/server/hostile.test.ts), for docs/RELIABILITY.md.
  *
- *   npm run bench:attacks                      # all six (~2–3 minutes)
+ *   npm run bench:attacks                      # all eight (~3–4 minutes)
  *   npm run bench:attacks -- --only 1,4        # some of them
  *   npm run bench:attacks -- --full-timeout    # slowloris until the server's 60 s name timeout cuts it off
+ *   LOOPCHAT_BASELINE=<older build>/server/src/main.js npm run bench:attacks -- --only 7,8 --servers loopchat,baseline
+ *                                              # each attack on ours, then on the older build
  *
- * Each attack gets a fresh server (`startServer("loopchat")` from bench/server/servers.ts: rate
- * limit off, CHAT_MAX_CLIENTS=20000, join notices on), so VmHWM is that attack's own peak. A
- * well-behaved pair (bench/attacks/pair.ts, its own process) talks through it all: alice sends a
- * ping every 50 ms, bob must receive each one. Per attack: RSS before (after a 1.5 s warm-up),
- * the peak during (VmHWM, reset just before the attack), RSS after (once the attackers are gone
- * and /metrics shows the loop's tasks, members and connections back at their level before the
- * attack, waited for with a deadline) and 5 s later, the pair's latency during the attack, the
- * server's CPU, and what /metrics' loop histograms gained meanwhile (they time our loop's turns
- * and a sample of its steps; work done in Node callbacks, such as ws parsing frames, is not in
- * them). The attackers run in this process; the machine's load average is printed with each
- * attack, since on a shared two-core machine other work moves the latencies.
+ * Each attack gets a fresh server (`startServer` from bench/server/servers.ts: CHAT_MAX_CLIENTS=20000,
+ * join notices on, and the attack's own settings, `Attack.server`: rate limit off for 1–6, the
+ * production limits for 7 and 8), so VmHWM is that attack's own peak. A well-behaved pair
+ * (bench/attacks/pair.ts, its own process) talks through it all: alice sends a ping every 50 ms
+ * (250 ms under the per-user rate limit), bob must receive each one. Per attack: RSS before
+ * (after a 1.5 s warm-up), the peak during (VmHWM, reset just before the attack), RSS after
+ * (once the attackers are gone and /metrics shows the loop's tasks, members and connections back
+ * at their level before the attack, waited for with a deadline) and 5 s later, the pair's
+ * latency during the attack, the server's CPU, and what /metrics' loop histograms gained
+ * meanwhile (they time our loop's turns and a sample of its steps; work done in Node callbacks,
+ * such as ws parsing frames, is not in them). The attackers run in this process; the machine's
+ * load average is printed with each attack, since on a shared two-core machine other work moves
+ * the latencies.
  *
  * Exit status: 1 if the pair lost a message (or got one out of order, or was disconnected) or the
  * server died; 2 if an attack could not be carried out; otherwise 0. Failed expectations of an
  * attack (e.g. "every non-reader was cut off") are printed as CHECK FAILED but do not change it.
  */
 import { cpus } from "node:os";
-import { flag, list, parseOptions } from "../common/options.js";
+import { flag, list, parseOptions, refuse } from "../common/options.js";
 import { reportHeader } from "../common/report-header.js";
 import { sleep } from "../common/sleep.js";
 import { clockTicksPerSecond, isAlive, loadAverages, openFileLimits, processMemoryKb, type ProcessMemory } from "../common/proc.js";
-import { startServer, type RunningServer } from "../server/servers.js";
-import { ATTACKS, type Attack, type AttackReport } from "./attacks.js";
+import { SERVER_TITLES, startServer, type RunningServer } from "../server/servers.js";
+import { ATTACK_SERVERS, type Attack, type AttackReport, type AttackServer } from "./attack.js";
+import { ATTACKS } from "./attacks.js";
 import {
   fetchMetrics,
   footprintOf,
@@ -54,6 +59,7 @@ const TICKS_PER_S = clockTicksPerSecond();
 
 interface Row {
   attack: Attack;
+  server: AttackServer;
   report: AttackReport | null;
   error: string | null;
   durationMs: number;
@@ -125,9 +131,10 @@ async function backTo(port: number, before: Footprint): Promise<{ ok: boolean; m
   return { ok: false, ms: performance.now() - start, now };
 }
 
-async function runOne(attack: Attack, fullTimeout: boolean): Promise<Row> {
+async function runOne(attack: Attack, kind: AttackServer, fullTimeout: boolean): Promise<Row> {
   const row: Row = {
     attack,
+    server: kind,
     report: null,
     error: null,
     durationMs: NaN,
@@ -158,9 +165,9 @@ async function runOne(attack: Attack, fullTimeout: boolean): Promise<Row> {
   let pair: Pair | null = null;
   let sampler: Sampler | null = null;
   try {
-    server = await startServer("loopchat", { core: null, joinNotices: true });
+    server = await startServer(kind, { core: null, joinNotices: true, env: attack.server.env });
     const { pid, port, wsPort } = server;
-    pair = await Pair.start(port);
+    pair = await Pair.start(port, attack.server.pingEveryMs);
     await sleep(WARMUP_MS);
     row.before = await baseline(wsPort);
     row.rssBeforeKb = processMemoryKb(pid)?.rssKb ?? NaN;
@@ -178,6 +185,7 @@ async function runOne(attack: Attack, fullTimeout: boolean): Promise<Row> {
       attack.run({
         port,
         wsPort,
+        server: kind,
         rssBeforeKb: row.rssBeforeKb,
         memory,
         metrics: () => fetchMetrics(wsPort, 20_000),
@@ -235,14 +243,15 @@ function pairLoss(row: Row): string | null {
   return problems.length > 0 ? problems.join("; ") : null;
 }
 
-function table(rows: Row[]): string {
-  const head = ["#", "attack", "attackers", "sent", "duration s", "RSS before MiB", "peak MiB", "after MiB", "tasks before → after", "pair p50 / p99 / max ms", "pair lost"];
+function table(rows: Row[], withServer: boolean): string {
+  const head = ["#", "attack", ...(withServer ? ["server"] : []), "attackers", "sent", "duration s", "RSS before MiB", "peak MiB", "after MiB", "tasks before → after", "pair p50 / p99 / max ms", "pair lost"];
   const body = rows.map((r) => {
     const w = r.window;
     const loss = pairLoss(r);
     return [
       String(r.attack.id),
       r.attack.name,
+      ...(withServer ? [r.server] : []),
       r.report === null ? "?" : r.report.attackers.toLocaleString("en-US"),
       r.report === null ? "?" : bytes(r.report.bytesSent),
       Number.isFinite(r.durationMs) ? (r.durationMs / 1000).toFixed(1) : "?",
@@ -259,8 +268,13 @@ function table(rows: Row[]): string {
   return [line(head), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n");
 }
 
-function details(r: Row): string[] {
-  const out = [`${r.attack.id}. ${r.attack.name}`];
+const envText = (env: Readonly<Record<string, string>>): string =>
+  Object.entries(env)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
+
+function details(r: Row, withServer: boolean): string[] {
+  const out = [`${r.attack.id}. ${r.attack.name}${withServer ? ` on ${r.server}` : ""} (${envText(r.attack.server.env)}; a ping every ${r.attack.server.pingEveryMs} ms)`];
   if (r.error !== null) out.push(`   ERROR: ${r.error}`);
   for (const n of r.notes) out.push(`   - ${n}`);
   for (const c of r.checks) out.push(`   ${c.ok ? "ok" : "CHECK FAILED"}: ${c.text}`);
@@ -314,16 +328,23 @@ function details(r: Row): string[] {
 }
 
 async function main(): Promise<number> {
-  const values = parseOptions({
+  const command = {
     name: "bench:attacks",
     invocation: "npm run bench:attacks --",
     options: {
       only: list(ATTACKS.map((a) => String(a.id)), "these attacks (all)"),
+      servers: list(ATTACK_SERVERS, "run each attack on these, one after the other (loopchat); baseline: the build in LOOPCHAT_BASELINE"),
       "full-timeout": flag("run the slowloris until the server's 60 s name timeout cuts it off"),
     },
     about: "attacks:\n" + ATTACKS.map((a) => `  ${a.id}. ${a.name}`).join("\n"),
-  });
+  };
+  const values = parseOptions(command);
   const selected = ATTACKS.filter((a) => values.only === undefined || values.only.includes(String(a.id)));
+  const servers = values.servers ?? ["loopchat"];
+  if (servers.includes("baseline") && process.env.LOOPCHAT_BASELINE === undefined) {
+    refuse(command, "--servers baseline needs LOOPCHAT_BASELINE=<path to a built server/src/main.js>");
+  }
+  const withServer = servers.length > 1 || servers[0] !== "loopchat";
   const files = openFileLimits().soft;
   if (files < NEEDED_FILES) {
     console.error(`the open-file limit is ${files}; this needs ${NEEDED_FILES} (run \`ulimit -n ${NEEDED_FILES}\` first)`);
@@ -335,28 +356,31 @@ async function main(): Promise<number> {
     `# loopchat under attack: memory and responsiveness`,
     ``,
     ...reportHeader(),
-    `server:  fresh per attack, started by bench/server/servers.ts (CHAT_RATE_LIMIT=0, CHAT_MAX_CLIENTS=20000, join notices on, LOG_LEVEL=warn, not pinned)`,
-    `pair:    alice → bob, one ping every 50 ms, in its own process; latency = bob's receive − alice's send`,
+    `server:  fresh per attack, started by bench/server/servers.ts (CHAT_MAX_CLIENTS=20000, join notices on, LOG_LEVEL=warn, not pinned), with each attack's settings (below)`,
+    ...servers.map((kind) => `         ${kind}: ${SERVER_TITLES[kind]}`),
+    `pair:    alice → bob, one ping every 50 ms (250 ms under the per-user rate limit), in its own process; latency = bob's receive − alice's send`,
   ].join("\n");
   console.log(header + "\n");
 
   const rows: Row[] = [];
   for (const attack of selected) {
-    process.stdout.write(`running ${attack.id}. ${attack.name} ... `);
-    const t = performance.now();
-    const row = await runOne(attack, values["full-timeout"]);
-    rows.push(row);
-    console.log(row.error === null ? `done in ${((performance.now() - t) / 1000).toFixed(0)} s` : `FAILED: ${row.error}`);
+    for (const kind of servers) {
+      process.stdout.write(`running ${attack.id}. ${attack.name}${withServer ? ` on ${kind}` : ""} ... `);
+      const t = performance.now();
+      const row = await runOne(attack, kind, values["full-timeout"]);
+      rows.push(row);
+      console.log(row.error === null ? `done in ${((performance.now() - t) / 1000).toFixed(0)} s` : `FAILED: ${row.error}`);
+    }
   }
 
   const total = (Date.now() - started.getTime()) / 1000;
-  console.log(`\n${table(rows)}\n`);
+  console.log(`\n${table(rows, withServer)}\n`);
   console.log(
     "RSS in MiB from /proc/PID/status. before: after a 1.5 s warm-up with the pair talking. peak: VmHWM, reset just before the attack. " +
       "after: once /metrics shows tasks, members and connections back at their level before. tasks: loopchat_loop_tasks. " +
       "pair latency: pings sent while the attack ran.\n",
   );
-  for (const row of rows) console.log(details(row).join("\n"));
+  for (const row of rows) console.log(details(row, withServer).join("\n"));
   const lost = rows.filter((r) => pairLoss(r) !== null);
   const died = rows.filter((r) => !r.serverAlive);
   const failed = rows.filter((r) => r.error !== null);

@@ -10,6 +10,11 @@ import { joinChat, LineClient, openSocket, type LineOptions } from "../common/li
 import { sleep } from "../common/sleep.js";
 
 export const HOST = "127.0.0.1";
+/**
+ * Where attacks 7 and 8 connect from (any 127.x.y.z is loopback on Linux): not the pair's
+ * address, so the per-address budget they spend is their own.
+ */
+export const ATTACKER_ADDRESS = "127.0.0.2";
 
 /** Rejects with `what` if `promise` has not settled within `ms`. */
 export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -44,6 +49,13 @@ export function closed(socket: Socket): Promise<void> {
     if (socket.destroyed) resolve();
     else socket.once("close", () => resolve());
   });
+}
+
+/** Destroys every socket and waits (bounded) until all are closed. */
+export async function closeAll(sockets: Socket[], ms = 10_000): Promise<void> {
+  for (const s of sockets) s.destroy();
+  await until(() => sockets.every((s) => s.destroyed), ms);
+  await Promise.race([Promise.all(sockets.map(closed)), sleep(ms)]);
 }
 
 /** Writes `chunk`; resolves when the socket can take more (after 'drain' if it had to buffer), false if it closed. */

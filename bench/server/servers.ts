@@ -31,6 +31,8 @@ export interface ServerOptions {
   /** Pin to this core (null: no pinning). */
   core: number | null;
   joinNotices: boolean;
+  /** Set over the kind's own environment (a bench that needs other limits than the yardsticks'). */
+  env?: Readonly<Record<string, string>>;
 }
 
 export interface RunningServer {
@@ -117,7 +119,7 @@ export async function startServer(kind: ServerKind, options: ServerOptions): Pro
   const port = await freePort();
   const wsPort = await freePort();
   const { argv, env } = command(kind);
-  const child = spawnPinned(argv, options.core, env(port, wsPort, options.joinNotices));
+  const child = spawnPinned(argv, options.core, { ...env(port, wsPort, options.joinNotices), ...options.env });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
